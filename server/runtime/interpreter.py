@@ -1,0 +1,237 @@
+"""The session's Python interpreter: runs cells in one persistent namespace.
+
+The supervisor forks this process and talks to it over a Unix stream socket.
+Each request is a 4-byte big-endian length and a JSON body; the first byte
+carries, as SCM_RIGHTS, the write ends of the execution's stdout and stderr
+pipes, which become file descriptors 1 and 2 while the cell runs. The reply is
+a length and a JSON body, sent after the cell's output has been written.
+Nothing is serialised between cells: the namespace simply stays in memory.
+"""
+
+import ast
+import asyncio
+import inspect
+import io
+import json
+import linecache
+import os
+import signal
+import socket
+import struct
+import sys
+import threading
+import traceback
+import types
+
+LENGTH = struct.Struct(">I")
+MAX_VALUE_CHARS = 64 * 1024
+TOP_LEVEL_AWAIT = ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
+
+
+class _State:
+    """What the output streams and the SIGINT handler need to know."""
+
+    current_execution = None
+    late_output_bytes = 0
+
+
+def _written_after_its_execution():
+    """Tell whether the calling thread belongs to an execution that has ended."""
+    owner = getattr(threading.current_thread(), "_seatbelt_execution", None)
+    return owner is not None and owner != _State.current_execution
+
+
+class _ExecutionStream(io.TextIOWrapper):
+    """An unbuffered text stream that drops writes from finished executions.
+
+    A thread started by one cell keeps its owner's number, so when it prints
+    after that cell has returned, the text is counted and discarded instead of
+    landing in whichever cell runs next.
+    """
+
+    def write(self, text):
+        if _written_after_its_execution():
+            _State.late_output_bytes += len(text.encode("utf-8", "backslashreplace"))
+            return len(text)
+        return super().write(text)
+
+
+def _make_stream(fd):
+    raw = io.FileIO(fd, "w", closefd=False)
+    return _ExecutionStream(raw, encoding="utf-8", errors="backslashreplace", write_through=True)
+
+
+def _tag_threads_with_their_execution():
+    original_start = threading.Thread.start
+
+    def start(thread):
+        thread._seatbelt_execution = _State.current_execution
+        return original_start(thread)
+
+    threading.Thread.start = start
+
+
+def _on_sigint(signum, frame):
+    # The supervisor interrupts with SIGINT; only user code may see it, never
+    # the loop that reads requests and sends replies.
+    if _State.current_execution is not None:
+        raise KeyboardInterrupt
+
+
+def _user_traceback(error):
+    """Format error without the frames of this file."""
+    tb = error.__traceback__
+    while tb is not None and tb.tb_frame.f_code.co_filename == __file__:
+        tb = tb.tb_next
+    return "".join(traceback.format_exception(type(error), error, tb))
+
+
+def _limited_repr(value):
+    text = repr(value)
+    if len(text) <= MAX_VALUE_CHARS:
+        return text
+    hidden = len(text) - MAX_VALUE_CHARS
+    return f"{text[:MAX_VALUE_CHARS]}… [truncated: {hidden} more characters]"
+
+
+class Cell:
+    """One request's code, compiled like a notebook cell."""
+
+    def __init__(self, source, number):
+        self.filename = f"<cell-{number}>"
+        linecache.cache[self.filename] = (len(source), None, source.splitlines(True), self.filename)
+        tree = ast.parse(source, self.filename, "exec")
+        last = tree.body[-1] if tree.body else None
+        self.final_expression = None
+        if isinstance(last, ast.Expr):
+            tree.body.pop()
+            expression = ast.Expression(last.value)
+            self.final_expression = compile(expression, self.filename, "eval", flags=TOP_LEVEL_AWAIT)
+        self.body = compile(tree, self.filename, "exec", flags=TOP_LEVEL_AWAIT)
+
+
+class Interpreter:
+    """Runs cells in one namespace, which is the __main__ module."""
+
+    def __init__(self):
+        self.main_module = types.ModuleType("__main__")
+        self.main_module.__dict__["__builtins__"] = __builtins__
+        sys.modules["__main__"] = self.main_module
+        self.loop = None
+        self.cells = 0
+
+    def _evaluate(self, code):
+        value = eval(code, self.main_module.__dict__)
+        if code.co_flags & inspect.CO_COROUTINE:
+            # Cells that use top-level await share one event loop, so tasks
+            # created by one cell can be awaited by the next.
+            if self.loop is None:
+                self.loop = asyncio.new_event_loop()
+            value = self.loop.run_until_complete(value)
+        return value
+
+    def run(self, source):
+        """Run source and return the reply for the supervisor."""
+        self.cells += 1
+        try:
+            cell = Cell(source, self.cells)
+            self._evaluate(cell.body)
+            value = self._evaluate(cell.final_expression) if cell.final_expression else None
+        except SystemExit as exit_request:
+            return _system_exit_reply(exit_request)
+        except BaseException as error:  # noqa: B902 - every exception is the cell's result
+            return {"status": "error", "error": _error_fields(error)}
+        reply = {"status": "ok"}
+        if value is not None:
+            reply["value"] = _limited_repr(value)
+        return reply
+
+
+def _error_fields(error):
+    return {"name": type(error).__name__, "value": str(error), "traceback": _user_traceback(error)}
+
+
+def _system_exit_reply(exit_request):
+    code = exit_request.code
+    if code is None or code == 0:
+        return {"status": "ok", "exitCode": 0}
+    if isinstance(code, int):
+        return {"status": "error", "exitCode": code, "error": _error_fields(exit_request)}
+    # sys.exit("message") prints the message and exits with status 1.
+    print(code, file=sys.stderr)
+    return {"status": "error", "exitCode": 1, "error": _error_fields(exit_request)}
+
+
+def _receive_exactly(sock, count):
+    data = b""
+    while len(data) < count:
+        chunk = sock.recv(count - len(data))
+        if not chunk:
+            raise EOFError("supervisor closed the socket")
+        data += chunk
+    return data
+
+
+def _receive_request(sock):
+    header, fds, _flags, _address = socket.recv_fds(sock, LENGTH.size, 2)
+    if not header:
+        raise EOFError("supervisor closed the socket")
+    header += _receive_exactly(sock, LENGTH.size - len(header))
+    (length,) = LENGTH.unpack(header)
+    return json.loads(_receive_exactly(sock, length)), fds
+
+
+def _send_reply(sock, reply):
+    body = json.dumps(reply).encode()
+    sock.sendall(LENGTH.pack(len(body)) + body)
+
+
+def _redirect_output(stdout_fd, stderr_fd):
+    os.dup2(stdout_fd, 1)
+    os.dup2(stderr_fd, 2)
+    os.close(stdout_fd)
+    os.close(stderr_fd)
+
+
+def _prepare_process(environment):
+    os.environ.clear()
+    os.environ.update(environment)
+    # The supervisor starts with -S so that it starts fast; the interpreter
+    # loads site-packages here instead, and honours PYTHONPATH, which the
+    # already-running process has not read.
+    import site
+
+    site.main()
+    extra_paths = [path for path in environment.get("PYTHONPATH", "").split(os.pathsep) if path]
+    sys.path[0:1] = ["", *extra_paths]
+    sys.argv = [""]
+    sys.stdin = sys.__stdin__ = io.TextIOWrapper(io.FileIO(0, "r", closefd=False), encoding="utf-8")
+    sys.stdout = sys.__stdout__ = _make_stream(1)
+    sys.stderr = sys.__stderr__ = _make_stream(2)
+    _tag_threads_with_their_execution()
+    signal.signal(signal.SIGINT, _on_sigint)
+
+
+def serve(sock, environment):
+    """Serve requests from the supervisor until it closes the socket."""
+    _prepare_process(environment)
+    interpreter = Interpreter()
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    while True:
+        try:
+            request, fds = _receive_request(sock)
+        except EOFError:
+            return
+        _redirect_output(*fds)
+        _State.current_execution = request["execution"]
+        try:
+            reply = interpreter.run(request["code"])
+        finally:
+            _State.current_execution = None
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.dup2(devnull, 1)
+        os.dup2(devnull, 2)
+        reply["lateOutputBytes"] = _State.late_output_bytes
+        _State.late_output_bytes = 0
+        _send_reply(sock, reply)

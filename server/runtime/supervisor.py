@@ -1,0 +1,378 @@
+"""The first process of a session's sandbox: runs tasks and relays their output.
+
+The server sends frames on file descriptor 3 and reads frames from file
+descriptor 4 (see protocol.py). For every execution the supervisor creates a
+fresh pair of pipes for stdout and stderr and keeps their read ends, so that:
+
+- output written just before the interpreter dies is still delivered,
+  because the pipes outlive their writer;
+- the result is sent only after everything the execution wrote before it
+  ended has been read;
+- a background thread or process that writes after its execution ended
+  writes into its own, finished pipes, whose bytes are counted and discarded
+  instead of being attributed to a later execution.
+
+Everything here runs inside the sandbox, so the server treats every frame
+from it as untrusted input.
+"""
+
+import json
+import os
+import selectors
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+RUNTIME_DIR = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, RUNTIME_DIR)
+import interpreter  # noqa: E402
+import protocol  # noqa: E402
+
+del sys.path[0]
+
+CONTROL_IN_FD = 3
+EVENTS_OUT_FD = 4
+READ_CHUNK_BYTES = 64 * 1024
+LATE_OUTPUT_REPORT_INTERVAL_S = 1.0
+SIGNALS_BY_ACTION = {"interrupt": signal.SIGINT, "terminate": signal.SIGTERM, "kill": signal.SIGKILL}
+
+
+def send(frame_type, execution, payload=b""):
+    protocol.write_all(EVENTS_OUT_FD, protocol.encode(frame_type, execution, payload))
+
+
+def send_json(frame_type, execution, value):
+    protocol.write_all(EVENTS_OUT_FD, protocol.encode_json(frame_type, execution, value))
+
+
+def describe_signal(number):
+    try:
+        return f"signal {number} ({signal.Signals(number).name})"
+    except ValueError:
+        return f"signal {number}"
+
+
+class Execution:
+    """One running task: its pipes and, for a shell task, its process."""
+
+    def __init__(self, number, kind):
+        self.number = number
+        self.kind = kind
+        self.started = time.monotonic()
+        self.pipes = {}
+        self.process = None
+
+    def open_pipes(self):
+        """Create the stdout and stderr pipes and return their write ends."""
+        write_ends = []
+        for frame_type in (protocol.STDOUT, protocol.STDERR):
+            read_end, write_end = os.pipe()
+            os.set_blocking(read_end, False)
+            self.pipes[read_end] = frame_type
+            write_ends.append(write_end)
+        return write_ends
+
+
+class Interpreter:
+    """The forked Python process that holds the session's namespace."""
+
+    def __init__(self, environment):
+        parent, child = socket.socketpair()
+        self.pid = os.fork()
+        if self.pid == 0:
+            parent.close()
+            self._become_interpreter(child, environment)
+        child.close()
+        self.socket = parent
+        self.replies = bytearray()
+
+    @staticmethod
+    def _become_interpreter(sock, environment):
+        status = 0
+        try:
+            os.setsid()
+            signal.set_wakeup_fd(-1)
+            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+            keep = sock.fileno()
+            os.closerange(3, keep)
+            os.closerange(keep + 1, os.sysconf("SC_OPEN_MAX"))
+            interpreter.serve(sock, environment)
+        except BaseException:  # noqa: B902 - report anything, then leave
+            import traceback
+
+            traceback.print_exc()
+            status = 70
+        os._exit(status)
+
+    def send_request(self, request, fds):
+        body = json.dumps(request).encode()
+        header = interpreter.LENGTH.pack(len(body))
+        socket.send_fds(self.socket, [header], fds)
+        self.socket.sendall(body)
+
+    def take_reply(self):
+        """Return the reply received so far, or None while it is incomplete."""
+        size = interpreter.LENGTH.size
+        if len(self.replies) < size:
+            return None
+        (length,) = interpreter.LENGTH.unpack_from(self.replies)
+        if len(self.replies) < size + length:
+            return None
+        reply = json.loads(self.replies[size : size + length])
+        del self.replies[: size + length]
+        return reply
+
+    def signal(self, number):
+        try:
+            if number == signal.SIGKILL:
+                os.killpg(self.pid, number)
+            else:
+                os.kill(self.pid, number)
+        except ProcessLookupError:
+            pass
+
+
+class Supervisor:
+    def __init__(self, environment):
+        self.environment = environment
+        self.selector = selectors.DefaultSelector()
+        self.frames = protocol.FrameReader()
+        self.current = None
+        self.lingering = set()
+        self.late_bytes = 0
+        self.late_reported_at = 0.0
+        self.interpreter = None
+        wake_read, wake_write = os.pipe()
+        os.set_blocking(wake_read, False)
+        os.set_blocking(wake_write, False)
+        self.wake_read = wake_read
+        signal.set_wakeup_fd(wake_write)
+        signal.signal(signal.SIGCHLD, lambda signum, frame: None)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        self.selector.register(CONTROL_IN_FD, selectors.EVENT_READ, self._on_control)
+        self.selector.register(wake_read, selectors.EVENT_READ, self._on_child_signal)
+
+    # Interpreter life cycle.
+
+    def start_interpreter(self):
+        self.interpreter = Interpreter(self.environment)
+        self.selector.register(self.interpreter.socket, selectors.EVENT_READ, self._on_interpreter)
+
+    def _on_interpreter(self, sock):
+        data = sock.recv(READ_CHUNK_BYTES)
+        if not data:
+            self.selector.unregister(sock)
+            return
+        self.interpreter.replies += data
+        reply = self.interpreter.take_reply()
+        if reply is not None and self.current is not None and self.current.kind == "python":
+            self.late_bytes += reply.pop("lateOutputBytes", 0)
+            self._finish(reply)
+
+    def _reap_interpreter(self):
+        pid, status = os.waitpid(self.interpreter.pid, os.WNOHANG)
+        if pid == 0:
+            return
+        old = self.interpreter
+        # A reply sent just before the process ended may still be unread.
+        try:
+            self.selector.unregister(old.socket)
+        except KeyError:
+            pass
+        old.socket.setblocking(False)
+        try:
+            while chunk := old.socket.recv(READ_CHUNK_BYTES):
+                old.replies += chunk
+        except BlockingIOError:
+            pass
+        old.socket.close()
+        reply = old.take_reply()
+        running = self.current is not None and self.current.kind == "python"
+        if reply is not None and running:
+            self._finish(reply)
+            running = False
+        cause = self._describe_exit(status)
+        self.start_interpreter()
+        if running:
+            self._finish(self._crash_reply(status, cause))
+        else:
+            send_json(protocol.RESTARTED, 0, {"message": f"the idle interpreter {cause}"})
+
+    @staticmethod
+    def _describe_exit(status):
+        if os.WIFSIGNALED(status):
+            return f"was killed by {describe_signal(os.WTERMSIG(status))}"
+        return f"exited with status {os.WEXITSTATUS(status)}"
+
+    def _crash_reply(self, status, cause):
+        reply = {"status": "crashed", "interpreterRestarted": True, "message": f"interpreter {cause}; its variables are lost"}
+        if os.WIFSIGNALED(status):
+            reply["signal"] = os.WTERMSIG(status)
+        else:
+            reply["exitCode"] = os.WEXITSTATUS(status)
+        return reply
+
+    # Requests from the server.
+
+    def _on_control(self, fd):
+        data = os.read(fd, READ_CHUNK_BYTES)
+        if not data:
+            raise SystemExit(0)
+        for frame_type, execution, payload in self.frames.feed(data):
+            if frame_type == protocol.EXEC:
+                self._start(execution, json.loads(payload))
+            elif frame_type == protocol.SIGNAL:
+                self._signal(execution, json.loads(payload)["action"])
+
+    def _start(self, number, task):
+        if self.current is not None:
+            send_json(protocol.RESULT, number, {"status": "error", "message": "another execution is running"})
+            return
+        execution = Execution(number, task["kind"])
+        write_ends = execution.open_pipes()
+        for read_end in execution.pipes:
+            self.selector.register(read_end, selectors.EVENT_READ, self._on_output)
+        self.current = execution
+        try:
+            if execution.kind == "python":
+                self.interpreter.send_request({"execution": number, "code": task["code"]}, write_ends)
+            else:
+                execution.process = self._spawn_shell(task, write_ends)
+        except OSError as error:
+            self._finish({"status": "error", "exitCode": 127, "message": f"could not start the command: {error}"})
+        finally:
+            for fd in write_ends:
+                os.close(fd)
+
+    def _spawn_shell(self, task, write_ends):
+        argv = task.get("argv") or ["/bin/sh", "-c", task["command"]]
+        return subprocess.Popen(
+            argv,
+            stdin=subprocess.DEVNULL,
+            stdout=write_ends[0],
+            stderr=write_ends[1],
+            cwd=task.get("workdir") or None,
+            env=self.environment,
+            start_new_session=True,
+        )
+
+    def _signal(self, number, action):
+        execution = self.current
+        if execution is None or execution.number != number:
+            return
+        signal_number = SIGNALS_BY_ACTION[action]
+        if execution.kind == "python":
+            self.interpreter.signal(signal_number)
+            return
+        try:
+            os.killpg(execution.process.pid, signal_number)
+        except ProcessLookupError:
+            pass
+
+    # Output and completion.
+
+    def _on_output(self, fd):
+        try:
+            data = os.read(fd, READ_CHUNK_BYTES)
+        except BlockingIOError:
+            return
+        if not data:
+            self._close_pipe(fd)
+            return
+        if self.current is not None and fd in self.current.pipes:
+            send(self.current.pipes[fd], self.current.number, data)
+            return
+        self.late_bytes += len(data)
+        self._report_late_output()
+
+    def _close_pipe(self, fd):
+        self.selector.unregister(fd)
+        os.close(fd)
+        self.lingering.discard(fd)
+        if self.current is not None:
+            self.current.pipes.pop(fd, None)
+
+    def _report_late_output(self, force=False):
+        now = time.monotonic()
+        if self.late_bytes and (force or now - self.late_reported_at >= LATE_OUTPUT_REPORT_INTERVAL_S):
+            send_json(protocol.LATE_OUTPUT, 0, {"bytes": self.late_bytes})
+            self.late_bytes = 0
+            self.late_reported_at = now
+
+    def _drain(self, execution):
+        """Relay everything the execution's pipes hold right now."""
+        for fd, frame_type in list(execution.pipes.items()):
+            while True:
+                try:
+                    data = os.read(fd, READ_CHUNK_BYTES)
+                except BlockingIOError:
+                    break
+                if not data:
+                    self._close_pipe(fd)
+                    break
+                send(frame_type, execution.number, data)
+
+    def _finish(self, reply):
+        execution = self.current
+        self._drain(execution)
+        self.current = None
+        # Pipes still held open by background descendants now only collect
+        # late output, which is counted and dropped.
+        self.lingering.update(execution.pipes)
+        reply["durationMs"] = round((time.monotonic() - execution.started) * 1000)
+        send_json(protocol.RESULT, execution.number, reply)
+        self._report_late_output(force=True)
+
+    def _on_child_signal(self, fd):
+        try:
+            while os.read(fd, 512):
+                pass
+        except BlockingIOError:
+            pass
+        self._reap_interpreter()
+        execution = self.current
+        if execution is not None and execution.process is not None:
+            code = execution.process.poll()
+            if code is not None:
+                self._finish(self._shell_reply(code))
+
+    @staticmethod
+    def _shell_reply(code):
+        if code < 0:
+            return {"status": "error", "signal": -code, "message": f"command was killed by {describe_signal(-code)}"}
+        return {"status": "ok" if code == 0 else "error", "exitCode": code}
+
+    def run(self):
+        while True:
+            for key, _events in self.selector.select():
+                # A handler earlier in this batch may have closed this file
+                # descriptor; its stale event must not reach the handler.
+                if self.selector.get_map().get(key.fd) is key:
+                    key.data(key.fileobj)
+
+
+def read_init():
+    frames = protocol.FrameReader()
+    while True:
+        data = os.read(CONTROL_IN_FD, READ_CHUNK_BYTES)
+        if not data:
+            raise SystemExit(0)
+        for frame_type, _execution, payload in frames.feed(data):
+            if frame_type != protocol.INIT:
+                raise SystemExit(f"expected INIT frame, got type {frame_type}")
+            return json.loads(payload)
+
+
+def main():
+    init = read_init()
+    supervisor = Supervisor(init["environment"])
+    supervisor.start_interpreter()
+    version = ".".join(str(part) for part in sys.version_info[:3])
+    send_json(protocol.READY, 0, {"pythonVersion": version, "interpreterPid": supervisor.interpreter.pid})
+    supervisor.run()
+
+
+if __name__ == "__main__":
+    main()

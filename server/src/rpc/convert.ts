@@ -1,0 +1,21 @@
+import { create } from "@bufbuild/protobuf";
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import { type Session as SessionMessage, SessionSchema } from "../gen/seatbelt/v1/session_pb.js";
+import type { Session } from "../sessions/session.js";
+
+/** Describes a session as the API returns it. */
+export function toSessionMessage(session: Session): SessionMessage {
+  return create(SessionSchema, {
+    sessionId: session.id,
+    state: session.state,
+    createdAt: timestampFromDate(session.createdAt),
+    workspaceDir: session.options.workspaceDir,
+    backend: "bubblewrap",
+    executionCount: BigInt(session.executionCount),
+    interpreterRestarts: session.interpreterRestarts,
+    profileNotes: [],
+    profileName: session.options.profileName,
+    lateOutputBytes: BigInt(session.lateOutputBytes),
+    pythonVersion: session.pythonVersion,
+  });
+}

@@ -1,0 +1,36 @@
+import { release } from "node:os";
+import type { ServiceImpl } from "@connectrpc/connect";
+import type { ServerInfoService } from "../gen/seatbelt/v1/server_info_pb.js";
+import type { BubblewrapBackend } from "../sandbox/bubblewrap/backend.js";
+import type { ProfileDescription } from "../profiles.js";
+
+export interface ServerInfoOptions {
+  readonly version: string;
+  readonly backend: BubblewrapBackend;
+  readonly profiles: readonly ProfileDescription[];
+  readonly defaultPython: string;
+}
+
+/** Handlers of seatbelt.v1.ServerInfoService. */
+export function createServerInfoService(options: ServerInfoOptions): ServiceImpl<typeof ServerInfoService> {
+  const { backend } = options;
+  return {
+    getServerInfo() {
+      const bubblewrap = { ...backend.status, selected: backend.status.available };
+      const sandboxExec = {
+        name: "sandbox-exec",
+        available: false,
+        reason: process.platform === "darwin" ? "the sandbox-exec backend is not implemented in this server version" : "sandbox-exec exists only on macOS",
+        selected: false,
+        version: "",
+      };
+      return {
+        version: options.version,
+        platform: { os: process.platform, arch: process.arch, kernelRelease: release() },
+        backends: process.platform === "darwin" ? [sandboxExec, bubblewrap] : [bubblewrap, sandboxExec],
+        profiles: [...options.profiles],
+        defaultPython: options.defaultPython,
+      };
+    },
+  };
+}

@@ -1,0 +1,99 @@
+import { execa } from "execa";
+import { type HostEntry, readHostLayout } from "./host-layout.js";
+import { buildBubblewrapArgs } from "./plan.js";
+import { type SandboxExit, SandboxProcess } from "../sandbox-process.js";
+import { buildBaseEnvironment, buildSessionEnvironment } from "../environment.js";
+import type { Frame } from "../frames.js";
+
+/** Whether bubblewrap can start sandboxes here, and why not. */
+export interface BackendStatus {
+  readonly name: "bubblewrap";
+  readonly available: boolean;
+  readonly reason: string;
+  readonly version: string;
+}
+
+export interface SandboxRequest {
+  readonly workspaceDir: string;
+  readonly sessionEnv: Readonly<Record<string, string>>;
+  readonly onFrame: (frame: Frame) => void;
+  readonly onExit: (exit: SandboxExit) => void;
+}
+
+export interface BubblewrapBackendOptions {
+  readonly runtimeDir: string;
+  readonly python: string;
+  readonly uid?: number | undefined;
+  readonly gid?: number | undefined;
+}
+
+const INSTALL_HINT = "install it with `apt-get install bubblewrap` (Debian, Ubuntu) or `dnf install bubblewrap` (Fedora)";
+
+async function findBubblewrap(): Promise<string | undefined> {
+  for (const candidate of ["/usr/bin/bwrap", "/usr/local/bin/bwrap", "/bin/bwrap"]) {
+    const probe = await execa(candidate, ["--version"], { reject: false, extendEnv: false, env: {} });
+    if (probe.exitCode === 0) {
+      return candidate;
+    }
+  }
+  return undefined;
+}
+
+/** The Linux backend: one bubblewrap sandbox per session. */
+export class BubblewrapBackend {
+  private constructor(
+    readonly status: BackendStatus,
+    private readonly path: string,
+    private readonly hostLayout: readonly HostEntry[],
+    private readonly options: BubblewrapBackendOptions,
+  ) {}
+
+  /**
+   * Finds bubblewrap and starts one empty sandbox with the same namespaces
+   * and user as a session's, so that a host without user namespaces is
+   * reported at start-up instead of at the first CreateSession.
+   */
+  static async detect(options: BubblewrapBackendOptions): Promise<BubblewrapBackend> {
+    const hostLayout = await readHostLayout();
+    if (process.platform !== "linux") {
+      return new BubblewrapBackend({ name: "bubblewrap", available: false, reason: "bubblewrap runs only on Linux", version: "" }, "", hostLayout, options);
+    }
+    const path = await findBubblewrap();
+    if (path === undefined) {
+      return new BubblewrapBackend({ name: "bubblewrap", available: false, reason: `bubblewrap (bwrap) was not found; ${INSTALL_HINT}`, version: "" }, "", hostLayout, options);
+    }
+
+    const version = (await execa(path, ["--version"], { reject: false })).stdout.replace(/^bubblewrap\s*/, "").trim();
+    const trial = await execa(path, ["--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent", "--ro-bind", "/", "/", "--", "/bin/true"], {
+      reject: false,
+      extendEnv: false,
+      env: {},
+      uid: options.uid,
+      gid: options.gid,
+    });
+    const available = trial.exitCode === 0;
+    const reason = available ? "" : `bubblewrap could not create a sandbox: ${String(trial.stderr).trim() || `exit status ${trial.exitCode}`}; check that unprivileged user namespaces are enabled (sysctl kernel.unprivileged_userns_clone=1, user.max_user_namespaces > 0)`;
+    return new BubblewrapBackend({ name: "bubblewrap", available, reason, version }, path, hostLayout, options);
+  }
+
+  /** Starts the sandbox of one session. */
+  start(request: SandboxRequest): SandboxProcess {
+    const args = buildBubblewrapArgs({
+      hostLayout: this.hostLayout,
+      runtimeDir: this.options.runtimeDir,
+      workspaceDir: request.workspaceDir,
+      python: this.options.python,
+      environment: buildBaseEnvironment(request.workspaceDir),
+      network: false,
+    });
+    return new SandboxProcess({
+      bubblewrapPath: this.path,
+      args,
+      uid: this.options.uid,
+      gid: this.options.gid,
+      sessionEnvironment: buildSessionEnvironment(request.workspaceDir, request.sessionEnv),
+      onFrame: request.onFrame,
+      onExit: request.onExit,
+    });
+  }
+}

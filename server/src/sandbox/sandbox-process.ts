@@ -1,0 +1,138 @@
+import type { Readable, Writable } from "node:stream";
+import { execa } from "execa";
+import { type Frame, FrameDecoder, FrameType, encodeJsonFrame } from "./frames.js";
+
+/** Bytes of bubblewrap's and the supervisor's stderr kept to explain a failure. */
+const MAX_DIAGNOSTIC_BYTES = 16 * 1024;
+
+/** How a sandbox ended. */
+export interface SandboxExit {
+  readonly exitCode: number | undefined;
+  readonly signal: string | undefined;
+  /** The last bytes that bubblewrap or the supervisor wrote to stderr. */
+  readonly diagnostics: string;
+}
+
+/** Everything needed to start one sandbox process. */
+export interface SandboxProcessOptions {
+  readonly bubblewrapPath: string;
+  readonly args: readonly string[];
+  /** User and group that bubblewrap runs as; unset keeps the server's. */
+  readonly uid?: number | undefined;
+  readonly gid?: number | undefined;
+  /** Environment of the session's code, sent to the supervisor at start. */
+  readonly sessionEnvironment: Readonly<Record<string, string>>;
+  readonly onFrame: (frame: Frame) => void;
+  readonly onExit: (exit: SandboxExit) => void;
+}
+
+function spawnBubblewrap(options: SandboxProcessOptions) {
+  return execa(options.bubblewrapPath, options.args, {
+    stdio: ["ignore", "ignore", "pipe", "pipe", "pipe"],
+    buffer: false,
+    reject: false,
+    extendEnv: false,
+    env: {},
+    uid: options.uid,
+    gid: options.gid,
+    cleanup: true,
+  });
+}
+
+/**
+ * The bubblewrap process of one session and the frame channel to the
+ * supervisor inside it: the server writes frames to the sandbox's fd 3 and
+ * reads frames from its fd 4. No shell is involved in starting it.
+ */
+export class SandboxProcess {
+  private readonly child: ReturnType<typeof spawnBubblewrap>;
+  private readonly control: Writable;
+  private diagnostics = "";
+  private exitInfo: SandboxExit | undefined;
+  /** Settles once the process has exited and its exit was reported. */
+  readonly exited: Promise<SandboxExit>;
+
+  constructor(options: SandboxProcessOptions) {
+    this.child = spawnBubblewrap(options);
+
+    const stdio = this.child.stdio as unknown as [null, null, Readable, Writable, Readable];
+    this.control = stdio[3];
+    // A write to a sandbox that has just died must not crash the server;
+    // the exit is reported through onExit instead.
+    this.control.on("error", () => {});
+    stdio[2].on("data", (chunk: Buffer) => this.keepDiagnostics(chunk));
+
+    const decoder = new FrameDecoder();
+    const events = stdio[4];
+    events.on("data", (chunk: Buffer) => {
+      let frames: Frame[];
+      try {
+        frames = decoder.push(chunk);
+      } catch (error) {
+        this.keepDiagnostics(Buffer.from(String(error)));
+        this.kill();
+        return;
+      }
+      for (const frame of frames) {
+        options.onFrame(frame);
+      }
+    });
+
+    this.exited = new Promise((resolve) => {
+      void this.child.then((result) => {
+        this.exitInfo = {
+          exitCode: result.exitCode,
+          signal: result.signal,
+          diagnostics: this.diagnostics.trim(),
+        };
+        // Frames already read are delivered before the exit: 'end' follows
+        // the last 'data' event of the events stream.
+        const report = () => {
+          options.onExit(this.exitInfo!);
+          resolve(this.exitInfo!);
+        };
+        if (events.readableEnded || events.destroyed) {
+          report();
+        } else {
+          events.once("close", report);
+          events.resume();
+        }
+      });
+    });
+
+    this.send(encodeJsonFrame(FrameType.init, 0, { environment: options.sessionEnvironment }));
+  }
+
+  /** Process id of bubblewrap on the host. */
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  /** True until the process has exited. */
+  get running(): boolean {
+    return this.exitInfo === undefined;
+  }
+
+  /** Sends one frame to the supervisor; frames to a dead sandbox are dropped. */
+  send(frame: Buffer): void {
+    if (this.running && this.control.writable) {
+      this.control.write(frame);
+    }
+  }
+
+  /**
+   * Kills the sandbox and waits for it to exit. SIGKILL on bubblewrap takes
+   * every process of the sandbox with it: its init process dies with it
+   * (die-with-parent), and the kernel ends the rest of the PID namespace.
+   */
+  async kill(): Promise<SandboxExit> {
+    if (this.running) {
+      this.child.kill("SIGKILL");
+    }
+    return this.exited;
+  }
+
+  private keepDiagnostics(chunk: Buffer): void {
+    this.diagnostics = (this.diagnostics + chunk.toString("utf8")).slice(-MAX_DIAGNOSTIC_BYTES);
+  }
+}

@@ -1,0 +1,121 @@
+import { randomBytes } from "node:crypto";
+import { mkdir, readFile, rm } from "node:fs/promises";
+import http2 from "node:http2";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import { connectNodeAdapter } from "@connectrpc/connect-node";
+import type { Logger } from "pino";
+import { type ServerConfig, type ServerConfigInput, resolveConfig } from "./config.js";
+import { ExecutionService } from "./gen/seatbelt/v1/execution_pb.js";
+import { ServerInfoService } from "./gen/seatbelt/v1/server_info_pb.js";
+import { SessionService } from "./gen/seatbelt/v1/session_pb.js";
+import { createLogger } from "./logger.js";
+import { describeProfiles } from "./profiles.js";
+import { createExecutionService } from "./rpc/execution-service.js";
+import { createServerInfoService } from "./rpc/server-info-service.js";
+import { createSessionService } from "./rpc/session-service.js";
+import { BubblewrapBackend } from "./sandbox/bubblewrap/backend.js";
+import { installRuntime } from "./sandbox/runtime-files.js";
+import { SessionRegistry, getWorkspacesDir } from "./sessions/registry.js";
+
+/** Time that open connections get to finish their streams when the server stops. @default 2000 */
+const CONNECTION_DRAIN_MS = 2_000;
+
+/** A running Seatbelt server. */
+export interface SeatbeltServer {
+  /** Base URL for clients, such as "http://127.0.0.1:50051". */
+  readonly url: string;
+  readonly port: number;
+  readonly config: ServerConfig;
+  readonly registry: SessionRegistry;
+  readonly backend: BubblewrapBackend;
+  /** Ends every session, removes every workspace and stops listening. */
+  close(): Promise<void>;
+}
+
+async function readVersion(): Promise<string> {
+  const manifest = JSON.parse(await readFile(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
+  return manifest.version;
+}
+
+/**
+ * Starts a server: installs the runtime, checks the sandbox backend and
+ * listens on one HTTP/2 port that serves the gRPC, gRPC-Web and Connect
+ * protocols.
+ */
+export async function startServer(input: ServerConfigInput = {}, logger?: Logger): Promise<SeatbeltServer> {
+  const config = resolveConfig(input);
+  const log = logger ?? createLogger(config.logLevel);
+
+  // Each server instance gets directories of its own, so that several
+  // servers (tests run many) never share a workspace or a runtime copy.
+  const instanceDir = join(config.stateDir, `${process.pid}-${randomBytes(4).toString("hex")}`);
+  await mkdir(config.stateDir, { recursive: true, mode: 0o711 });
+  await mkdir(instanceDir, { mode: 0o711 });
+  const runtimeDir = join(instanceDir, "runtime");
+  await installRuntime(runtimeDir, config.python);
+  const workspacesDir = getWorkspacesDir(instanceDir);
+  await mkdir(workspacesDir, { mode: 0o711 });
+
+  const backend = await BubblewrapBackend.detect({ runtimeDir, python: config.python, uid: config.sandboxUid, gid: config.sandboxGid });
+  if (!backend.status.available) {
+    log.error({ reason: backend.status.reason }, "no sandbox backend is available; CreateSession will fail");
+  }
+
+  const registry = new SessionRegistry({
+    backend,
+    logger: log,
+    killGraceMs: config.killGraceMs,
+    startTimeoutMs: config.sessionStartTimeoutMs,
+    workspacesDir,
+    sandboxUid: config.sandboxUid,
+    sandboxGid: config.sandboxGid,
+    finishedRetentionMs: config.finishedRetentionMs,
+  });
+
+  const [version, profiles] = await Promise.all([readVersion(), describeProfiles()]);
+  const handler = connectNodeAdapter({
+    routes(router) {
+      router.service(SessionService, createSessionService(registry, backend));
+      router.service(ExecutionService, createExecutionService(registry, config));
+      router.service(ServerInfoService, createServerInfoService({ version, backend, profiles, defaultPython: config.python }));
+    },
+  });
+
+  const server = http2.createServer(handler);
+  const connections = new Set<http2.ServerHttp2Session>();
+  server.on("session", (connection) => {
+    connections.add(connection);
+    connection.on("close", () => connections.delete(connection));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const host = config.host.includes(":") ? `[${config.host}]` : config.host;
+  log.info({ host: config.host, port, backend: backend.status }, "server listening");
+
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+      await registry.closeAll("shutdown");
+      for (const connection of connections) {
+        connection.close();
+      }
+      const drain = setTimeout(() => {
+        for (const connection of connections) {
+          connection.destroy();
+        }
+      }, CONNECTION_DRAIN_MS);
+      await stopped;
+      clearTimeout(drain);
+      await rm(instanceDir, { recursive: true, force: true });
+      log.info("server stopped");
+    })();
+    return closing;
+  };
+
+  return { url: `http://${host}:${port}`, port, config, registry, backend, close };
+}

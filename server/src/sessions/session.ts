@@ -1,0 +1,312 @@
+import { create } from "@bufbuild/protobuf";
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import type { Logger } from "pino";
+import { ExecutionResultSchema, ExecutionStatus, OutputStream } from "../gen/seatbelt/v1/execution_pb.js";
+import { SessionState } from "../gen/seatbelt/v1/session_pb.js";
+import { Utf8Chunker } from "../output/utf8-chunker.js";
+import type { BubblewrapBackend } from "../sandbox/bubblewrap/backend.js";
+import { type Frame, FrameType, encodeJsonFrame } from "../sandbox/frames.js";
+import type { SandboxExit, SandboxProcess } from "../sandbox/sandbox-process.js";
+import { Execution, type StopReason, type Task } from "./execution.js";
+import { type SessionId, createExecutionId } from "./ids.js";
+import { SupervisorReplySchema, buildExecutionResult, describeStop } from "./result.js";
+
+/** What a session needs from the server. */
+export interface SessionContext {
+  readonly backend: BubblewrapBackend;
+  readonly logger: Logger;
+  readonly killGraceMs: number;
+  readonly startTimeoutMs: number;
+}
+
+/** What the caller chose for a session. */
+export interface SessionOptions {
+  readonly id: SessionId;
+  readonly workspaceDir: string;
+  readonly env: Readonly<Record<string, string>>;
+  readonly profileName: string;
+}
+
+const OUTPUT_STREAMS = {
+  [FrameType.stdout]: OutputStream.STDOUT,
+  [FrameType.stderr]: OutputStream.STDERR,
+} as const;
+
+/**
+ * One session: its sandbox, its queue of executions, and its counters.
+ * Executions run one at a time, in the order they were submitted.
+ */
+export class Session {
+  readonly createdAt = new Date();
+  state: SessionState = SessionState.STARTING;
+  executionCount = 0;
+  interpreterRestarts = 0;
+  lateOutputBytes = 0;
+  pythonVersion = "";
+
+  private readonly sandbox: SandboxProcess;
+  private readonly logger: Logger;
+  private readonly queue: Execution[] = [];
+  private running: Execution | undefined;
+  private nextNumber = 1;
+  private chunkers = { [FrameType.stdout]: new Utf8Chunker(), [FrameType.stderr]: new Utf8Chunker() };
+  private timeoutTimer: NodeJS.Timeout | undefined;
+  private graceTimer: NodeJS.Timeout | undefined;
+  private readonly ready: Promise<void>;
+  private markReady!: () => void;
+  private failStart!: (error: Error) => void;
+
+  private constructor(
+    readonly options: SessionOptions,
+    private readonly context: SessionContext,
+  ) {
+    this.logger = context.logger.child({ sessionId: options.id });
+    this.ready = new Promise((resolve, reject) => {
+      this.markReady = resolve;
+      this.failStart = reject;
+    });
+    this.sandbox = context.backend.start({
+      workspaceDir: options.workspaceDir,
+      sessionEnv: options.env,
+      onFrame: (frame) => this.handleFrame(frame),
+      onExit: (exit) => this.handleSandboxExit(exit),
+    });
+  }
+
+  /**
+   * Starts a session's sandbox and resolves once its interpreter is ready.
+   * @throws Error with bubblewrap's own message when the sandbox does not start.
+   */
+  static async start(options: SessionOptions, context: SessionContext): Promise<Session> {
+    const session = new Session(options, context);
+    const timer = setTimeout(() => session.failStart(new Error(`sandbox did not start within ${context.startTimeoutMs} ms`)), context.startTimeoutMs);
+    try {
+      await session.ready;
+    } catch (error) {
+      await session.sandbox.kill();
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+    session.state = SessionState.IDLE;
+    session.logger.info({ pid: session.sandbox.pid, python: session.pythonVersion }, "sandbox started");
+    return session;
+  }
+
+  get id(): SessionId {
+    return this.options.id;
+  }
+
+  /** Process id of the session's bubblewrap process on the host. */
+  get sandboxPid(): number | undefined {
+    return this.sandbox.pid;
+  }
+
+  /** Queues a task and returns its execution, which starts when the ones before it end. */
+  submit(task: Task, timeoutMs: number): Execution {
+    const execution = new Execution(createExecutionId(), this.id, this.nextNumber++, task, timeoutMs);
+    execution.emit({
+      case: "started",
+      value: { sessionId: this.id, acceptedAt: timestampFromDate(new Date()), queuePosition: this.queue.length + (this.running ? 1 : 0) },
+    });
+    this.queue.push(execution);
+    this.startNext();
+    return execution;
+  }
+
+  /**
+   * Stops a queued or running execution: a queued one ends at once, a running
+   * one is interrupted (Python) or sent SIGTERM (shell), then killed if it
+   * is still running after the grace period. Returns false when the
+   * execution had already finished.
+   */
+  stop(execution: Execution, reason: StopReason): boolean {
+    if (execution.phase === "finished") {
+      return false;
+    }
+    if (execution.phase === "queued") {
+      this.queue.splice(this.queue.indexOf(execution), 1);
+      execution.stopReason = reason;
+      this.emitServerResult(execution, describeStop(reason, execution.timeoutMs));
+      return true;
+    }
+    if (execution.stopReason !== undefined) {
+      return true;
+    }
+
+    execution.stopReason = reason;
+    const action = execution.task.kind === "python" ? "interrupt" : "terminate";
+    this.sandbox.send(encodeJsonFrame(FrameType.signal, execution.number, { action }));
+    this.graceTimer = setTimeout(() => {
+      this.logger.warn({ executionId: execution.id, reason }, "execution ignored the interrupt; killing it");
+      this.sandbox.send(encodeJsonFrame(FrameType.signal, execution.number, { action: "kill" }));
+    }, this.context.killGraceMs);
+    return true;
+  }
+
+  /**
+   * Ends every execution of the session and kills its sandbox, which ends
+   * every process in it, and waits for the sandbox to exit.
+   */
+  async close(reason: StopReason): Promise<void> {
+    if (this.state === SessionState.CLOSED) {
+      await this.sandbox.exited;
+      return;
+    }
+    this.state = SessionState.CLOSED;
+    for (const execution of [...this.queue]) {
+      this.stop(execution, reason);
+    }
+    if (this.running) {
+      this.running.stopReason = reason;
+      this.emitServerResult(this.running, describeStop(reason, this.running.timeoutMs));
+      this.finishRunning();
+    }
+    await this.sandbox.kill();
+    this.logger.info({ reason }, "sandbox closed");
+  }
+
+  private startNext(): void {
+    if (this.running !== undefined || this.state !== SessionState.IDLE) {
+      return;
+    }
+    const execution = this.queue.shift();
+    if (execution === undefined) {
+      return;
+    }
+
+    this.running = execution;
+    execution.phase = "running";
+    this.state = SessionState.BUSY;
+    this.chunkers = { [FrameType.stdout]: new Utf8Chunker(), [FrameType.stderr]: new Utf8Chunker() };
+    this.timeoutTimer = setTimeout(() => this.stop(execution, "timeout"), execution.timeoutMs);
+    this.sandbox.send(encodeJsonFrame(FrameType.exec, execution.number, execution.task));
+  }
+
+  private finishRunning(): void {
+    clearTimeout(this.timeoutTimer);
+    clearTimeout(this.graceTimer);
+    this.running = undefined;
+    this.executionCount++;
+    if (this.state === SessionState.BUSY) {
+      this.state = SessionState.IDLE;
+    }
+    this.startNext();
+  }
+
+  private emitServerResult(execution: Execution, outcome: { status: ExecutionStatus; message: string }): void {
+    execution.emit({ case: "result", value: create(ExecutionResultSchema, outcome) });
+  }
+
+  private handleFrame(frame: Frame): void {
+    switch (frame.type) {
+      case FrameType.ready:
+        this.handleReady(frame);
+        return;
+      case FrameType.stdout:
+      case FrameType.stderr:
+        this.handleOutput(frame, frame.type);
+        return;
+      case FrameType.result:
+        this.handleResult(frame);
+        return;
+      case FrameType.lateOutput:
+        this.lateOutputBytes += readCount(frame.payload, "bytes");
+        return;
+      case FrameType.restarted:
+        this.interpreterRestarts++;
+        this.logger.warn({ detail: frame.payload.toString() }, "idle interpreter ended and was replaced");
+        return;
+      default:
+        this.logger.warn({ type: frame.type }, "ignored unknown frame from sandbox");
+    }
+  }
+
+  private handleReady(frame: Frame): void {
+    const ready = parseJson(frame.payload) as { pythonVersion?: unknown } | undefined;
+    this.pythonVersion = typeof ready?.pythonVersion === "string" ? ready.pythonVersion : "";
+    this.markReady();
+  }
+
+  private handleOutput(frame: Frame, type: typeof FrameType.stdout | typeof FrameType.stderr): void {
+    const execution = this.running;
+    if (execution === undefined || execution.number !== frame.execution) {
+      return;
+    }
+    for (const piece of this.chunkers[type].push(frame.payload)) {
+      const content = piece.kind === "text" ? { case: "text" as const, value: piece.text } : { case: "data" as const, value: piece.data };
+      execution.emit({ case: "output", value: { stream: OUTPUT_STREAMS[type], content } });
+    }
+  }
+
+  private flushOutput(execution: Execution): void {
+    for (const type of [FrameType.stdout, FrameType.stderr] as const) {
+      for (const piece of this.chunkers[type].end()) {
+        if (piece.kind === "data") {
+          execution.emit({ case: "output", value: { stream: OUTPUT_STREAMS[type], content: { case: "data", value: piece.data } } });
+        }
+      }
+    }
+  }
+
+  private handleResult(frame: Frame): void {
+    const execution = this.running;
+    if (execution === undefined || execution.number !== frame.execution) {
+      return;
+    }
+    const parsed = SupervisorReplySchema.safeParse(parseJson(frame.payload));
+    this.flushOutput(execution);
+    if (!parsed.success) {
+      this.logger.error({ executionId: execution.id }, "sandbox sent a malformed result");
+      this.emitServerResult(execution, { status: ExecutionStatus.CRASHED, message: "the sandbox sent a malformed result" });
+    } else {
+      if (parsed.data.interpreterRestarted) {
+        this.interpreterRestarts++;
+      }
+      const result = buildExecutionResult(parsed.data, {
+        stopReason: execution.stopReason,
+        timeoutMs: execution.timeoutMs,
+        killGraceMs: this.context.killGraceMs,
+      });
+      execution.emit({ case: "result", value: result });
+    }
+    this.finishRunning();
+  }
+
+  private handleSandboxExit(exit: SandboxExit): void {
+    if (this.state === SessionState.STARTING) {
+      this.failStart(new Error(exit.diagnostics || `sandbox exited with status ${exit.exitCode ?? exit.signal}`));
+      return;
+    }
+    if (this.state === SessionState.CLOSED) {
+      return;
+    }
+
+    this.state = SessionState.FAILED;
+    this.logger.error({ exitCode: exit.exitCode, signal: exit.signal, diagnostics: exit.diagnostics }, "sandbox exited unexpectedly");
+    const message = `the sandbox exited unexpectedly${exit.diagnostics ? `: ${exit.diagnostics}` : ""}; delete the session and create a new one`;
+    for (const execution of [this.running, ...this.queue]) {
+      if (execution !== undefined) {
+        this.flushOutput(execution);
+        this.emitServerResult(execution, { status: ExecutionStatus.CRASHED, message });
+      }
+    }
+    this.queue.length = 0;
+    clearTimeout(this.timeoutTimer);
+    clearTimeout(this.graceTimer);
+    this.running = undefined;
+  }
+}
+
+function parseJson(payload: Buffer): unknown {
+  try {
+    return JSON.parse(payload.toString("utf8"));
+  } catch {
+    return undefined;
+  }
+}
+
+function readCount(payload: Buffer, field: string): number {
+  const value = (parseJson(payload) as Record<string, unknown> | undefined)?.[field];
+  return typeof value === "number" && Number.isSafeInteger(value) && value >= 0 ? value : 0;
+}
