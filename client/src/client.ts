@@ -1,0 +1,77 @@
+import type { MessageInitShape } from "@bufbuild/protobuf";
+import { type Client, type Transport, createClient } from "@connectrpc/connect";
+import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
+import { ExecutionService } from "./gen/seatbelt/v1/execution_pb.js";
+import { type GetServerInfoResponse, ServerInfoService } from "./gen/seatbelt/v1/server_info_pb.js";
+import { type CreateSessionRequestSchema, type Session, SessionService } from "./gen/seatbelt/v1/session_pb.js";
+import { SeatbeltSession } from "./session.js";
+
+/** Wire protocol between client and server; the server speaks all three on one port. */
+export type Protocol = "grpc" | "connect" | "grpc-web";
+
+export interface SeatbeltClientOptions {
+  /** Server address, such as "http://127.0.0.1:50051". */
+  readonly baseUrl: string;
+  /** @default "grpc" */
+  readonly protocol?: Protocol;
+}
+
+/** Options of a new session; every field is optional. */
+export type CreateSessionOptions = MessageInitShape<typeof CreateSessionRequestSchema>;
+
+/** Returns a transport for the protocol, over HTTP/2 without TLS. */
+export function createTransport(baseUrl: string, protocol: Protocol = "grpc"): Transport {
+  switch (protocol) {
+    case "grpc":
+      return createGrpcTransport({ baseUrl });
+    case "connect":
+      return createConnectTransport({ baseUrl, httpVersion: "2" });
+    case "grpc-web":
+      return createGrpcWebTransport({ baseUrl, httpVersion: "2" });
+  }
+}
+
+/**
+ * Client of one Seatbelt server. The generated service clients are exposed
+ * as `sessions`, `executions` and `serverInfo` for calls that the typed
+ * helpers do not cover.
+ */
+export class SeatbeltClient {
+  readonly sessions: Client<typeof SessionService>;
+  readonly executions: Client<typeof ExecutionService>;
+  readonly serverInfo: Client<typeof ServerInfoService>;
+
+  constructor(options: SeatbeltClientOptions) {
+    const transport = createTransport(options.baseUrl, options.protocol);
+    this.sessions = createClient(SessionService, transport);
+    this.executions = createClient(ExecutionService, transport);
+    this.serverInfo = createClient(ServerInfoService, transport);
+  }
+
+  /** Creates a session and returns a handle once its sandbox is ready. */
+  async createSession(options: CreateSessionOptions = {}): Promise<SeatbeltSession> {
+    const { session } = await this.sessions.createSession(options);
+    return new SeatbeltSession(this, session!);
+  }
+
+  /** Returns a handle to an existing session. */
+  async getSession(sessionId: string): Promise<SeatbeltSession> {
+    const { session } = await this.sessions.getSession({ sessionId });
+    return new SeatbeltSession(this, session!);
+  }
+
+  /** Lists every session of the server, oldest first. */
+  async listSessions(): Promise<Session[]> {
+    return (await this.sessions.listSessions({})).sessions;
+  }
+
+  /** Describes the server, its sandbox backends and its profiles. */
+  async getServerInfo(): Promise<GetServerInfoResponse> {
+    return this.serverInfo.getServerInfo({});
+  }
+}
+
+/** Creates a client for a server address. */
+export function createSeatbeltClient(options: SeatbeltClientOptions): SeatbeltClient {
+  return new SeatbeltClient(options);
+}
