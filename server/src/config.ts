@@ -39,6 +39,8 @@ export const ServerConfigSchema = z
     /** Parent of each server instance's workspaces and runtime copy. */
     stateDir: z.string().min(1).default(getDefaultStateDir),
     python: z.string().startsWith("/").default(DEFAULT_PYTHON),
+    /** Absolute path of bwrap; unset searches the usual install locations. */
+    bubblewrapPath: z.string().startsWith("/").optional(),
     /** Unset: 65534 when the server runs as root, else the server's own user. */
     sandboxUid: z.number().int().min(1).optional(),
     sandboxGid: z.number().int().min(1).optional(),

@@ -60,12 +60,14 @@ async function main(): Promise<void> {
     process.exit(1);
   });
 
+  // The handlers stay installed during shutdown, so that a second signal
+  // does not kill the server before it has removed the workspaces.
   const shutdown = (signal: NodeJS.Signals) => {
     logger.info({ signal }, "shutting down");
     void server.close().then(() => process.exit(0));
   };
-  process.once("SIGINT", shutdown);
-  process.once("SIGTERM", shutdown);
+  process.on("SIGINT", shutdown);
+  process.on("SIGTERM", shutdown);
 }
 
 await main();

@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import { mkdir, readFile, rm } from "node:fs/promises";
 import http2 from "node:http2";
 import type { AddressInfo } from "node:net";
@@ -17,6 +16,7 @@ import { createSessionService } from "./rpc/session-service.js";
 import { BubblewrapBackend } from "./sandbox/bubblewrap/backend.js";
 import { installRuntime } from "./sandbox/runtime-files.js";
 import { SessionRegistry, getWorkspacesDir } from "./sessions/registry.js";
+import { assertSearchableBy, createInstanceDir, removeStaleInstanceDirs } from "./state-dir.js";
 
 /** Time that open connections get to finish their streams when the server stops. @default 2000 */
 const CONNECTION_DRAIN_MS = 2_000;
@@ -47,17 +47,20 @@ export async function startServer(input: ServerConfigInput = {}, logger?: Logger
   const config = resolveConfig(input);
   const log = logger ?? createLogger(config.logLevel);
 
-  // Each server instance gets directories of its own, so that several
-  // servers (tests run many) never share a workspace or a runtime copy.
-  const instanceDir = join(config.stateDir, `${process.pid}-${randomBytes(4).toString("hex")}`);
-  await mkdir(config.stateDir, { recursive: true, mode: 0o711 });
-  await mkdir(instanceDir, { mode: 0o711 });
+  const stale = await removeStaleInstanceDirs(config.stateDir);
+  if (stale.length > 0) {
+    log.warn({ stateDir: config.stateDir, removed: stale }, "removed workspaces of servers that did not stop cleanly");
+  }
+  const instanceDir = await createInstanceDir(config.stateDir);
+  if (config.sandboxUid !== undefined) {
+    await assertSearchableBy(instanceDir, config.sandboxUid, config.sandboxGid ?? config.sandboxUid);
+  }
   const runtimeDir = join(instanceDir, "runtime");
   await installRuntime(runtimeDir, config.python);
   const workspacesDir = getWorkspacesDir(instanceDir);
   await mkdir(workspacesDir, { mode: 0o711 });
 
-  const backend = await BubblewrapBackend.detect({ runtimeDir, python: config.python, uid: config.sandboxUid, gid: config.sandboxGid });
+  const backend = await BubblewrapBackend.detect({ bubblewrapPath: config.bubblewrapPath, runtimeDir, python: config.python, uid: config.sandboxUid, gid: config.sandboxGid });
   if (!backend.status.available) {
     log.error({ reason: backend.status.reason }, "no sandbox backend is available; CreateSession will fail");
   }

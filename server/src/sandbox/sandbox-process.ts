@@ -35,7 +35,10 @@ function spawnBubblewrap(options: SandboxProcessOptions) {
     env: {},
     uid: options.uid,
     gid: options.gid,
-    cleanup: true,
+    // bubblewrap's --die-with-parent already ends the sandbox with the
+    // server. execa's cleanup would install signal handlers that re-raise
+    // SIGTERM and SIGINT and cut the server's graceful shutdown short.
+    cleanup: false,
   });
 }
 

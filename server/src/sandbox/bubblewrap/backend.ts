@@ -21,6 +21,8 @@ export interface SandboxRequest {
 }
 
 export interface BubblewrapBackendOptions {
+  /** Absolute path of bwrap; unset searches the usual install locations. */
+  readonly bubblewrapPath?: string | undefined;
   readonly runtimeDir: string;
   readonly python: string;
   readonly uid?: number | undefined;
@@ -29,8 +31,9 @@ export interface BubblewrapBackendOptions {
 
 const INSTALL_HINT = "install it with `apt-get install bubblewrap` (Debian, Ubuntu) or `dnf install bubblewrap` (Fedora)";
 
-async function findBubblewrap(): Promise<string | undefined> {
-  for (const candidate of ["/usr/bin/bwrap", "/usr/local/bin/bwrap", "/bin/bwrap"]) {
+async function findBubblewrap(configured: string | undefined): Promise<string | undefined> {
+  const candidates = configured === undefined ? ["/usr/bin/bwrap", "/usr/local/bin/bwrap", "/bin/bwrap"] : [configured];
+  for (const candidate of candidates) {
     const probe = await execa(candidate, ["--version"], { reject: false, extendEnv: false, env: {} });
     if (probe.exitCode === 0) {
       return candidate;
@@ -58,9 +61,10 @@ export class BubblewrapBackend {
     if (process.platform !== "linux") {
       return new BubblewrapBackend({ name: "bubblewrap", available: false, reason: "bubblewrap runs only on Linux", version: "" }, "", hostLayout, options);
     }
-    const path = await findBubblewrap();
+    const path = await findBubblewrap(options.bubblewrapPath);
     if (path === undefined) {
-      return new BubblewrapBackend({ name: "bubblewrap", available: false, reason: `bubblewrap (bwrap) was not found; ${INSTALL_HINT}`, version: "" }, "", hostLayout, options);
+      const where = options.bubblewrapPath ?? "/usr/bin, /usr/local/bin or /bin";
+      return new BubblewrapBackend({ name: "bubblewrap", available: false, reason: `bubblewrap (bwrap) was not found in ${where}; ${INSTALL_HINT}`, version: "" }, "", hostLayout, options);
     }
 
     const version = (await execa(path, ["--version"], { reject: false })).stdout.replace(/^bubblewrap\s*/, "").trim();

@@ -1,0 +1,217 @@
+import { create } from "@bufbuild/protobuf";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { describe, expect, test } from "vitest";
+import { ExecuteRequestSchema } from "../gen/seatbelt/v1/execution_pb.js";
+import { CreateSessionRequestSchema } from "../gen/seatbelt/v1/session_pb.js";
+import {
+  MAX_CODE_BYTES,
+  MAX_ENV_ENTRIES,
+  MAX_ENV_NAME_BYTES,
+  MAX_ENV_VALUE_BYTES,
+  type TimeoutPolicy,
+  validateCreateSession,
+  validateExecute,
+} from "./validate.js";
+
+type CreateSessionInit = Parameters<typeof create<typeof CreateSessionRequestSchema>>[1];
+type ExecuteInit = Parameters<typeof create<typeof ExecuteRequestSchema>>[1];
+
+const POLICY: TimeoutPolicy = { pythonTimeoutMs: 120_000, shellTimeoutMs: 60_000, maxTimeoutMs: 3_600_000 };
+
+/** Runs action and returns the ConnectError it throws; fails the test if it throws nothing or something else. */
+function catchConnectError(action: () => unknown): ConnectError {
+  try {
+    action();
+  } catch (error) {
+    if (error instanceof ConnectError) {
+      return error;
+    }
+    throw error;
+  }
+  throw new Error("expected a ConnectError, but the call returned normally");
+}
+
+function manyEntries(count: number): Record<string, string> {
+  return Object.fromEntries(Array.from({ length: count }, (_, index) => [`VAR_${index}`, "1"]));
+}
+
+function createSession(init: CreateSessionInit) {
+  return validateCreateSession(create(CreateSessionRequestSchema, init));
+}
+
+function execute(init: ExecuteInit, policy: TimeoutPolicy = POLICY) {
+  return validateExecute(create(ExecuteRequestSchema, { sessionId: "sess_1", ...init }), policy);
+}
+
+describe("validateCreateSession", () => {
+  test("empty request uses default profile", () => {
+    expect(createSession({})).toEqual({ env: {}, profileName: "default" });
+  });
+
+  test("default profile by name accepted", () => {
+    expect(createSession({ profile: { source: { case: "name", value: "default" } } }).profileName).toBe("default");
+  });
+
+  test("valid env passes through", () => {
+    const env = { API_MODE: "test", EMPTY: "", UNICODE: "≤ 😀", "lower.dotted-name": "x" };
+
+    expect(createSession({ env }).env).toEqual(env);
+  });
+
+  test.each<{ name: string; env: Record<string, string>; fragment: string }>([
+    { name: "name with =", env: { "A=B": "1" }, fragment: 'env name "A=B" is invalid' },
+    { name: "name with NUL", env: { "A\0B": "1" }, fragment: 'env name "A\\u0000B" is invalid' },
+    { name: "empty name", env: { "": "1" }, fragment: 'env name "" is invalid' },
+    { name: "oversize name", env: { ["N".repeat(MAX_ENV_NAME_BYTES + 1)]: "1" }, fragment: `"${"N".repeat(40)}"… is longer than ${MAX_ENV_NAME_BYTES} bytes` },
+    { name: "value with NUL", env: { BAD: "a\0b" }, fragment: "env value of BAD contains a NUL byte" },
+    { name: "oversize value", env: { BIG: "v".repeat(MAX_ENV_VALUE_BYTES + 1) }, fragment: `env value of BIG is longer than ${MAX_ENV_VALUE_BYTES} bytes` },
+    { name: "oversize multi-byte value", env: { WIDE: "≤".repeat(MAX_ENV_VALUE_BYTES / 3 + 1) }, fragment: "env value of WIDE is longer than" },
+    { name: "too many entries", env: manyEntries(MAX_ENV_ENTRIES + 1), fragment: `env has ${MAX_ENV_ENTRIES + 1} variables; the maximum is ${MAX_ENV_ENTRIES}` },
+  ])("env $name rejected", ({ env, fragment }) => {
+    const error = catchConnectError(() => createSession({ env }));
+
+    expect(error.code).toBe(Code.InvalidArgument);
+    expect(error.rawMessage).toContain(fragment);
+  });
+
+  test.each<{ name: string; env: Record<string, string> }>([
+    { name: "name at maximum", env: { ["N".repeat(MAX_ENV_NAME_BYTES)]: "1" } },
+    { name: "value at maximum", env: { BIG: "v".repeat(MAX_ENV_VALUE_BYTES) } },
+    { name: "entries at maximum", env: manyEntries(MAX_ENV_ENTRIES) },
+  ])("env $name accepted", ({ env }) => {
+    expect(createSession({ env }).env).toEqual(env);
+  });
+
+  test.each([
+    { name: "unknown name", source: { case: "name", value: "strict" }, fragment: 'profile "strict" not found; available: default' },
+    { name: "empty name", source: { case: "name", value: "" }, fragment: 'profile "" not found' },
+  ] as const)("profile $name is NotFound", ({ source, fragment }) => {
+    const error = catchConnectError(() => createSession({ profile: { source } }));
+
+    expect(error.code).toBe(Code.NotFound);
+    expect(error.rawMessage).toContain(fragment);
+  });
+
+  test.each<{ name: string; init: CreateSessionInit; fragment: string }>([
+    {
+      name: "profile text",
+      init: { profile: { source: { case: "seatbeltProfile", value: "(version 1)\n(allow default)" } } },
+      fragment: "profile text and profile paths are not supported",
+    },
+    {
+      name: "profile path",
+      init: { profile: { source: { case: "seatbeltProfilePath", value: "/etc/profile.sb" } } },
+      fragment: "profile text and profile paths are not supported",
+    },
+    { name: "additional read dirs", init: { profile: { additionalReadDirs: ["/data"] } }, fragment: "additional_read_dirs and additional_write_dirs" },
+    { name: "additional write dirs", init: { profile: { additionalWriteDirs: ["/data"] } }, fragment: "additional_read_dirs and additional_write_dirs" },
+    { name: "python_env_path", init: { pythonEnvPath: "/opt/venv" }, fragment: "python_env_path is not supported" },
+    { name: "memory limit", init: { limits: { memoryBytes: 1024n } }, fragment: "resource limits are not enforced" },
+    { name: "process limit", init: { limits: { maxProcesses: 10 } }, fragment: "resource limits are not enforced" },
+    { name: "file size limit", init: { limits: { fileSizeBytes: 1n } }, fragment: "resource limits are not enforced" },
+    { name: "empty safety", init: { safety: {} }, fragment: "safety settings are not enforced" },
+    { name: "safety imports", init: { safety: { authorizedImports: { values: ["math"] } } }, fragment: "safety settings are not enforced" },
+  ])("$name is Unimplemented", ({ init, fragment }) => {
+    const error = catchConnectError(() => createSession(init));
+
+    expect(error.code).toBe(Code.Unimplemented);
+    expect(error.rawMessage).toContain(fragment);
+  });
+
+  test("all-zero limits accepted", () => {
+    expect(createSession({ limits: {} })).toEqual({ env: {}, profileName: "default" });
+  });
+});
+
+describe("validateExecute", () => {
+  test("missing session id rejected", () => {
+    const error = catchConnectError(() => validateExecute(create(ExecuteRequestSchema, { task: { case: "python", value: { code: "1" } } }), POLICY));
+
+    expect(error.code).toBe(Code.InvalidArgument);
+    expect(error.rawMessage).toContain("session_id is missing");
+  });
+
+  test("missing task rejected", () => {
+    const error = catchConnectError(() => execute({}));
+
+    expect(error.code).toBe(Code.InvalidArgument);
+    expect(error.rawMessage).toContain("task is missing: set python or shell");
+  });
+
+  test("python task passes code through", () => {
+    expect(execute({ task: { case: "python", value: { code: "print(1)" } } }).task).toEqual({ kind: "python", code: "print(1)" });
+  });
+
+  test("python code at maximum accepted", () => {
+    const code = "#".repeat(MAX_CODE_BYTES);
+
+    expect(execute({ task: { case: "python", value: { code } } }).task).toEqual({ kind: "python", code });
+  });
+
+  test.each([
+    { name: "ASCII", code: "#".repeat(MAX_CODE_BYTES + 1) },
+    // Fewer characters than the maximum, but more bytes in UTF-8.
+    { name: "multi-byte", code: "≤".repeat(MAX_CODE_BYTES / 2) },
+  ])("oversize $name python code rejected", ({ code }) => {
+    const error = catchConnectError(() => execute({ task: { case: "python", value: { code } } }));
+
+    expect(error.code).toBe(Code.InvalidArgument);
+    expect(error.rawMessage).toContain(`python.code is larger than ${MAX_CODE_BYTES} bytes`);
+  });
+
+  test("shell command task accepted", () => {
+    expect(execute({ task: { case: "shell", value: { command: "ls -l", workdir: "sub" } } }).task).toEqual({ kind: "shell", command: "ls -l", workdir: "sub" });
+  });
+
+  test("shell argv task accepted", () => {
+    expect(execute({ task: { case: "shell", value: { argv: ["ls", "-l"] } } }).task).toEqual({ kind: "shell", argv: ["ls", "-l"], workdir: "" });
+  });
+
+  test.each([
+    { name: "both command and argv", value: { command: "ls", argv: ["ls"] } },
+    { name: "neither command nor argv", value: { workdir: "sub" } },
+  ])("shell with $name rejected", ({ value }) => {
+    const error = catchConnectError(() => execute({ task: { case: "shell", value } }));
+
+    expect(error.code).toBe(Code.InvalidArgument);
+    expect(error.rawMessage).toContain("shell task needs exactly one of command and argv");
+  });
+
+  test.each([
+    { name: "command", value: { command: "x".repeat(MAX_CODE_BYTES + 1) } },
+    { name: "argv", value: { argv: ["echo", "x".repeat(MAX_CODE_BYTES)] } },
+  ])("oversize shell $name rejected", ({ value }) => {
+    const error = catchConnectError(() => execute({ task: { case: "shell", value } }));
+
+    expect(error.code).toBe(Code.InvalidArgument);
+    expect(error.rawMessage).toContain(`shell command is larger than ${MAX_CODE_BYTES} bytes`);
+  });
+
+  test.each([
+    { name: "command", value: { command: "echo a\0b" } },
+    { name: "argv", value: { argv: ["echo", "a\0b"] } },
+    { name: "workdir", value: { command: "ls", workdir: "sub\0dir" } },
+  ])("NUL in shell $name rejected", ({ value }) => {
+    const error = catchConnectError(() => execute({ task: { case: "shell", value } }));
+
+    expect(error.code).toBe(Code.InvalidArgument);
+    expect(error.rawMessage).toContain("must not contain NUL bytes");
+  });
+
+  test.each([
+    { name: "python default", task: { case: "python", value: { code: "1" } }, timeoutMs: 0n, expected: 120_000 },
+    { name: "shell default", task: { case: "shell", value: { command: "true" } }, timeoutMs: 0n, expected: 60_000 },
+    { name: "requested below maximum", task: { case: "python", value: { code: "1" } }, timeoutMs: 5_000n, expected: 5_000 },
+    { name: "requested at maximum", task: { case: "shell", value: { command: "true" } }, timeoutMs: 3_600_000n, expected: 3_600_000 },
+    { name: "requested above maximum", task: { case: "python", value: { code: "1" } }, timeoutMs: 3_600_001n, expected: 3_600_000 },
+    { name: "largest uint64", task: { case: "shell", value: { command: "true" } }, timeoutMs: 2n ** 64n - 1n, expected: 3_600_000 },
+  ] as const)("timeout $name", ({ task, timeoutMs, expected }) => {
+    expect(execute({ task, timeoutMs }).timeoutMs).toBe(expected);
+  });
+
+  test("default timeout capped at maximum", () => {
+    const policy: TimeoutPolicy = { pythonTimeoutMs: 10_000, shellTimeoutMs: 10_000, maxTimeoutMs: 1_000 };
+
+    expect(execute({ task: { case: "python", value: { code: "1" } } }, policy).timeoutMs).toBe(1_000);
+  });
+});

@@ -1,0 +1,176 @@
+import { ExecutionStatus, OutputStream } from "../client/src/index.js";
+import type { ExecuteResponse } from "../client/src/index.js";
+import { describe, expect, test } from "./support/fixtures.js";
+
+/** Reads events until the first output chunk, then returns the rest of the stream's iterator. */
+async function waitForFirstOutput(events: AsyncIterable<ExecuteResponse>): Promise<{ executionId: string; rest: AsyncIterator<ExecuteResponse> }> {
+  const iterator = events[Symbol.asyncIterator]();
+  for (;;) {
+    const { value, done } = await iterator.next();
+    if (done) {
+      throw new Error("stream ended before any output");
+    }
+    if (value.event.case === "output") {
+      return { executionId: value.executionId, rest: iterator };
+    }
+  }
+}
+
+async function readResult(iterator: AsyncIterator<ExecuteResponse>) {
+  for (;;) {
+    const { value, done } = await iterator.next();
+    if (done) {
+      throw new Error("stream ended without a result");
+    }
+    if (value.event.case === "result") {
+      return value.event.value;
+    }
+  }
+}
+
+describe("timeouts", () => {
+  test("timeout keeps output printed before it", async ({ session }) => {
+    const started = Date.now();
+    const outcome = await session.runPython('import time\nprint("step 1")\nprint("step 2")\ntime.sleep(3600)', { timeoutMs: 2000 });
+
+    expect(outcome.status).toBe(ExecutionStatus.TIMED_OUT);
+    expect(outcome.stdout).toBe("step 1\nstep 2\n");
+    expect(outcome.result.message).toContain("timed out after 2000 ms");
+    expect(Date.now() - started).toBeLessThan(2000 + 3000);
+  });
+
+  test("timeout of Python keeps the session's variables", async ({ session }) => {
+    await session.runPython("kept = 7");
+    const outcome = await session.runPython("while True: pass", { timeoutMs: 500 });
+    const after = await session.runPython("print('alive', kept)");
+
+    expect(outcome.status).toBe(ExecutionStatus.TIMED_OUT);
+    expect(outcome.result.interpreterRestarted).toBe(false);
+    expect(after.stdout).toBe("alive 7\n");
+  });
+
+  test("timeout of a shell command ends its process group", async ({ session }) => {
+    const outcome = await session.runShell("sleep 100 & sleep 200; echo unreachable", { timeoutMs: 500 });
+    const survivors = await session.runShell("ps -eo args | grep -c '^sleep [12]00$' || true");
+
+    expect(outcome.status).toBe(ExecutionStatus.TIMED_OUT);
+    expect(outcome.stdout).toBe("");
+    expect(survivors.stdout.trim()).toBe("0");
+  });
+});
+
+describe("cancellation", () => {
+  test("cancel interrupts and keeps variables", async ({ client, session }) => {
+    await session.runPython("x = 7");
+    const { executionId, rest } = await waitForFirstOutput(session.streamPython("print('looping', flush=True)\nwhile True: pass"));
+
+    const { cancelled } = await client.executions.cancelExecution({ executionId });
+    const result = await readResult(rest);
+    const after = await session.runPython('print("alive", x)');
+
+    expect(cancelled).toBe(true);
+    expect(result.status).toBe(ExecutionStatus.CANCELLED);
+    expect(result.interpreterRestarted).toBe(false);
+    expect(after.stdout).toBe("alive 7\n");
+  });
+
+  test("swallowed interrupt escalates to a kill", async ({ client, session }) => {
+    await session.runPython("x = 7");
+    const code = "while True:\n    try:\n        print('tick', flush=True)\n        while True: pass\n    except KeyboardInterrupt:\n        pass";
+    const { executionId, rest } = await waitForFirstOutput(session.streamPython(code));
+
+    await client.executions.cancelExecution({ executionId });
+    const result = await readResult(rest);
+    const after = await session.runPython("print(x)");
+    const info = await session.refresh();
+
+    expect(result.status).toBe(ExecutionStatus.CANCELLED);
+    expect(result.interpreterRestarted).toBe(true);
+    expect(result.message).toContain("variables are lost");
+    expect(after.error?.name).toBe("NameError");
+    expect(info.interpreterRestarts).toBe(1);
+  });
+
+  test("caller that goes away cancels its execution", async ({ session }) => {
+    await session.runPython("x = 7");
+    const abort = new AbortController();
+    const events = session.streamPython("import time\nwhile True:\n    print('tick', flush=True)\n    time.sleep(0.1)", { signal: abort.signal });
+
+    let ticks = 0;
+    await expect(
+      (async () => {
+        for await (const event of events) {
+          if (event.event.case === "output" && ++ticks === 3) {
+            abort.abort();
+          }
+        }
+      })(),
+    ).rejects.toThrow();
+    const after = await session.runPython('print("ok", x)');
+
+    expect(ticks).toBe(3);
+    expect(after.stdout).toBe("ok 7\n");
+  });
+
+  test("cancel of a queued execution ends it unrun", async ({ client, session }) => {
+    const blocker = waitForFirstOutput(session.streamPython("import time\nprint('busy', flush=True)\ntime.sleep(1)"));
+    const queued = session.streamPython("open('ran.txt', 'w').write('yes')")[Symbol.asyncIterator]();
+    const first = await queued.next();
+    const executionId = first.value!.executionId;
+
+    const { cancelled } = await client.executions.cancelExecution({ executionId });
+    const result = await readResult(queued);
+    await readResult((await blocker).rest);
+    const marker = await session.runShell("test -e ran.txt && echo present || echo absent");
+
+    expect(first.value!.event.case).toBe("started");
+    expect(cancelled).toBe(true);
+    expect(result.status).toBe(ExecutionStatus.CANCELLED);
+    expect(marker.stdout).toBe("absent\n");
+  });
+
+  test("cancel of a finished execution returns false", async ({ client, session }) => {
+    const outcome = await session.runPython("1");
+
+    const { cancelled } = await client.executions.cancelExecution({ executionId: outcome.executionId });
+
+    expect(cancelled).toBe(false);
+  });
+});
+
+describe("stream output", () => {
+  async function collect(events: AsyncIterable<ExecuteResponse>): Promise<ExecuteResponse[]> {
+    const collected: ExecuteResponse[] = [];
+    for await (const event of events) {
+      collected.push(event);
+    }
+    return collected;
+  }
+
+  test("attach replays from a sequence number", async ({ client, session }) => {
+    const outcome = await session.runPython("for i in range(3): print(i, flush=True)");
+
+    const all = await collect(client.executions.streamOutput({ executionId: outcome.executionId, fromSeq: 0n }));
+    const fromThird = await collect(client.executions.streamOutput({ executionId: outcome.executionId, fromSeq: 3n }));
+
+    expect(all.map((event) => event.seq)).toEqual(all.map((_, index) => BigInt(index + 1)));
+    expect(all[0]!.event.case).toBe("started");
+    expect(all.at(-1)!.event.case).toBe("result");
+    expect(fromThird).toEqual(all.slice(2));
+  });
+
+  test("attach follows a running execution live", async ({ client, session }) => {
+    const { executionId, rest } = await waitForFirstOutput(session.streamPython("import time\nprint('a', flush=True)\ntime.sleep(0.5)\nprint('b')"));
+
+    const attached = await collect(client.executions.streamOutput({ executionId, fromSeq: 0n }));
+    await readResult(rest);
+
+    const stdout = attached.flatMap((event) => (event.event.case === "output" && event.event.value.stream === OutputStream.STDOUT ? [event.event.value.content.value] : []));
+    expect(stdout.join("")).toBe("a\nb\n");
+    expect(attached.at(-1)!.event.case).toBe("result");
+  });
+
+  test("unknown execution is not found", async ({ client }) => {
+    await expect(collect(client.executions.streamOutput({ executionId: "exe_unknown", fromSeq: 0n }))).rejects.toThrow(/not found/);
+  });
+});

@@ -1,0 +1,28 @@
+import { readFile } from "node:fs/promises";
+import { describe, expect, test } from "./support/fixtures.js";
+
+describe("GetServerInfo", () => {
+  test("reports version, platform and backends", async ({ client }) => {
+    const manifest = JSON.parse(await readFile(new URL("../server/package.json", import.meta.url), "utf8")) as { version: string };
+
+    const info = await client.getServerInfo();
+    const bubblewrap = info.backends.find((backend) => backend.name === "bubblewrap");
+    const sandboxExec = info.backends.find((backend) => backend.name === "sandbox-exec");
+
+    expect(info.version).toBe(manifest.version);
+    expect(info.platform?.os).toBe(process.platform);
+    expect(info.platform?.arch).toBe(process.arch);
+    expect(bubblewrap).toMatchObject({ available: true, selected: true, reason: "" });
+    expect(bubblewrap?.version).toMatch(/^\d+\.\d+/);
+    expect(sandboxExec?.available).toBe(false);
+    expect(sandboxExec?.reason).toContain("macOS");
+    expect(info.defaultPython).toBe("/usr/bin/python3");
+  });
+
+  test("lists the default profile with its purpose", async ({ client }) => {
+    const info = await client.getServerInfo();
+
+    expect(info.profiles.map((profile) => profile.name)).toEqual(["default"]);
+    expect(info.profiles[0]?.description).toMatch(/^default: the profile of every session that names none/);
+  });
+});

@@ -1,0 +1,138 @@
+import { readdir, readFile } from "node:fs/promises";
+import { chmod, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { execa } from "execa";
+import { ExecutionStatus, createSeatbeltClient } from "../client/src/index.js";
+import { startTestServer } from "./support/fixtures.js";
+import { describe, expect, test } from "./support/fixtures.js";
+
+const SERVER_MAIN = fileURLToPath(new URL("../server/dist/main.js", import.meta.url));
+
+/** Returns the pids of processes whose command line is exactly argv. */
+async function findProcesses(argv: readonly string[]): Promise<number[]> {
+  const wanted = `${argv.join("\0")}\0`;
+  const pids: number[] = [];
+  for (const name of await readdir("/proc")) {
+    if (!/^\d+$/.test(name)) {
+      continue;
+    }
+    const cmdline = await readFile(`/proc/${name}/cmdline`, "utf8").catch(() => "");
+    if (cmdline === wanted) {
+      pids.push(Number(name));
+    }
+  }
+  return pids;
+}
+
+async function waitUntil(condition: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition()) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** Starts `node server/dist/main.js` on a free port and resolves with its URL from the start-up log line. */
+async function spawnServer(stateDir: string) {
+  const child = execa("node", [SERVER_MAIN, "--port", "0", "--state-dir", stateDir], { reject: false, buffer: { stdout: true, stderr: false } });
+  const url = await new Promise<string>((resolve, reject) => {
+    let pending = "";
+    child.stderr!.on("data", (chunk: Buffer) => {
+      pending += chunk.toString();
+      for (const line of pending.split("\n").slice(0, -1)) {
+        const entry = JSON.parse(line) as { msg: string; port?: number };
+        if (entry.msg === "server listening") {
+          resolve(`http://127.0.0.1:${entry.port}`);
+        }
+      }
+      pending = pending.slice(pending.lastIndexOf("\n") + 1);
+    });
+    void child.then((result) => reject(new Error(`server exited early with ${result.exitCode}`)));
+  });
+  return { child, url };
+}
+
+describe("server shutdown", () => {
+  test.each(["SIGTERM", "SIGINT"] as const)("%s ends sandboxes and removes workspaces", async (signal) => {
+    const stateDir = await mkdtemp(join(tmpdir(), "seatbelt-lifecycle-"));
+    await chmod(stateDir, 0o711);
+    const { child, url } = await spawnServer(stateDir);
+    const client = createSeatbeltClient({ baseUrl: url });
+    const session = await client.createSession();
+    const marker = signal === "SIGTERM" ? ["sleep", "313.25"] : ["sleep", "313.75"];
+    await session.runShell(`${marker.join(" ")} &`);
+    const running = session.runPython("import time\nprint('working', flush=True)\ntime.sleep(3600)");
+    await new Promise((resolve) => setTimeout(resolve, 300));
+
+    expect(await findProcesses(marker)).toHaveLength(1);
+    child.kill(signal);
+    const exit = await child;
+    const outcome = await running;
+
+    expect(exit.exitCode).toBe(0);
+    expect(outcome.status).toBe(ExecutionStatus.CANCELLED);
+    expect(outcome.result.message).toContain("shutting down");
+    expect(await findProcesses(marker)).toEqual([]);
+    expect(await readdir(stateDir)).toEqual([]);
+    await rm(stateDir, { recursive: true, force: true });
+  });
+});
+
+describe("server crash", () => {
+  test("SIGKILL of the server ends its sandboxes", async () => {
+    const stateDir = await mkdtemp(join(tmpdir(), "seatbelt-lifecycle-"));
+    await chmod(stateDir, 0o711);
+    const { child, url } = await spawnServer(stateDir);
+    const session = await createSeatbeltClient({ baseUrl: url }).createSession();
+    const marker = ["sleep", "319.25"];
+    await session.runShell(`${marker.join(" ")} &`);
+
+    expect(await findProcesses(marker)).toHaveLength(1);
+    child.kill("SIGKILL");
+    await child;
+    await waitUntil(async () => (await findProcesses(marker)).length === 0, 2000);
+
+    expect(await findProcesses(marker)).toEqual([]);
+    await rm(stateDir, { recursive: true, force: true });
+  });
+});
+
+describe("session deletion", () => {
+  test("delete ends processes and removes workspace", async () => {
+    const server = await startTestServer();
+    const client = createSeatbeltClient({ baseUrl: server.url });
+    const session = await client.createSession();
+    const marker = ["sleep", "317.5"];
+    await session.runShell(`${marker.join(" ")} & echo data > file.txt`);
+
+    expect(await findProcesses(marker)).toHaveLength(1);
+    expect(await readdir(session.info.workspaceDir)).toContain("file.txt");
+    await session.close();
+
+    expect(await findProcesses(marker)).toEqual([]);
+    await expect(readdir(session.info.workspaceDir)).rejects.toThrow(/ENOENT/);
+    await expect(client.getSession(session.id)).rejects.toSatisfy((error) => ConnectError.from(error).code === Code.NotFound);
+    await server.close();
+  });
+});
+
+describe("missing bubblewrap", () => {
+  test("is reported and refuses sessions", async () => {
+    const server = await startTestServer({ bubblewrapPath: "/nonexistent/bwrap" });
+    const client = createSeatbeltClient({ baseUrl: server.url });
+
+    const info = await client.getServerInfo();
+    const bubblewrap = info.backends.find((backend) => backend.name === "bubblewrap");
+    const attempt = client.createSession();
+
+    expect(bubblewrap?.available).toBe(false);
+    expect(bubblewrap?.reason).toContain("not found in /nonexistent/bwrap");
+    await expect(attempt).rejects.toSatisfy((error) => {
+      const connectError = ConnectError.from(error);
+      return connectError.code === Code.FailedPrecondition && connectError.rawMessage.includes("no sandbox backend works");
+    });
+    await server.close();
+  });
+});
