@@ -171,23 +171,26 @@ class Supervisor:
             self.late_bytes += reply.pop("lateOutputBytes", 0)
             self._finish(reply)
 
+    def _forget_socket(self, sock):
+        try:
+            self.selector.unregister(sock)
+        except KeyError:
+            pass
+        sock.close()
+
     def _reap_interpreter(self):
         pid, status = os.waitpid(self.interpreter.pid, os.WNOHANG)
         if pid == 0:
             return
         old = self.interpreter
         # A reply sent just before the process ended may still be unread.
-        try:
-            self.selector.unregister(old.socket)
-        except KeyError:
-            pass
         old.socket.setblocking(False)
         try:
             while chunk := old.socket.recv(READ_CHUNK_BYTES):
                 old.replies += chunk
-        except BlockingIOError:
+        except (BlockingIOError, ConnectionResetError):
             pass
-        old.socket.close()
+        self._forget_socket(old.socket)
         reply = old.take_reply()
         running = self.current is not None and self.current.kind == "python"
         if reply is not None and running:
@@ -237,7 +240,7 @@ class Supervisor:
         self.current = execution
         try:
             if execution.kind == "python":
-                self.interpreter.send_request({"execution": number, "code": task["code"]}, write_ends)
+                self._send_to_interpreter({"execution": number, "code": task["code"]}, write_ends)
             else:
                 execution.process = self._spawn_shell(task, write_ends)
         except OSError as error:
@@ -245,6 +248,19 @@ class Supervisor:
         finally:
             for fd in write_ends:
                 os.close(fd)
+
+    def _send_to_interpreter(self, request, write_ends):
+        try:
+            self.interpreter.send_request(request, write_ends)
+        except (BrokenPipeError, ConnectionResetError):
+            # The idle interpreter died and its SIGCHLD is not handled yet:
+            # replace it now and hand the request to the new one.
+            self.interpreter.signal(signal.SIGKILL)
+            os.waitpid(self.interpreter.pid, 0)
+            self._forget_socket(self.interpreter.socket)
+            self.start_interpreter()
+            send_json(protocol.RESTARTED, 0, {"message": "the idle interpreter had ended"})
+            self.interpreter.send_request(request, write_ends)
 
     def _spawn_shell(self, task, write_ends):
         argv = task.get("argv") or ["/bin/sh", "-c", task["command"]]

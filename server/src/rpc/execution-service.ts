@@ -1,5 +1,6 @@
 import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
 import type { ExecutionService } from "../gen/seatbelt/v1/execution_pb.js";
+import { SessionState } from "../gen/seatbelt/v1/session_pb.js";
 import type { SessionRegistry } from "../sessions/registry.js";
 import { requireSession } from "./session-service.js";
 import { type TimeoutPolicy, validateExecute } from "./validate.js";
@@ -10,6 +11,9 @@ export function createExecutionService(registry: SessionRegistry, policy: Timeou
     async *execute(request, context) {
       const { task, timeoutMs } = validateExecute(request, policy);
       const session = requireSession(registry, request.sessionId);
+      if (session.state === SessionState.FAILED) {
+        throw new ConnectError(`session ${session.id} has failed because its sandbox could not be restarted; delete it and create a new one`, Code.FailedPrecondition);
+      }
       const execution = registry.execute(session, task, timeoutMs);
 
       // A caller that goes away, or whose deadline passes, no longer wants

@@ -2,7 +2,7 @@ import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { describe, expect, test } from "vitest";
 import { ExecuteRequestSchema } from "../gen/seatbelt/v1/execution_pb.js";
-import { CreateSessionRequestSchema } from "../gen/seatbelt/v1/session_pb.js";
+import { CreateSessionRequestSchema, LimitsSchema } from "../gen/seatbelt/v1/session_pb.js";
 import {
   MAX_CODE_BYTES,
   MAX_ENV_ENTRIES,
@@ -14,11 +14,12 @@ import {
 } from "./validate.js";
 
 type CreateSessionInit = Parameters<typeof create<typeof CreateSessionRequestSchema>>[1];
+type LimitsInit = Parameters<typeof create<typeof LimitsSchema>>[1];
 type ExecuteInit = Parameters<typeof create<typeof ExecuteRequestSchema>>[1];
 
 const POLICY: TimeoutPolicy = { pythonTimeoutMs: 120_000, shellTimeoutMs: 60_000, maxTimeoutMs: 3_600_000 };
 
-/** Runs action and returns the ConnectError it throws; fails the test if it throws nothing or something else. */
+/** Runs action and returns the ConnectError that it throws. Any other outcome fails the test. */
 function catchConnectError(action: () => unknown): ConnectError {
   try {
     action();
@@ -46,6 +47,10 @@ function execute(init: ExecuteInit, policy: TimeoutPolicy = POLICY) {
 describe("validateCreateSession", () => {
   test("empty request uses default profile", () => {
     expect(createSession({})).toEqual({ env: {}, profileName: "default" });
+  });
+
+  test("profile without source uses default", () => {
+    expect(createSession({ profile: {} }).profileName).toBe("default");
   });
 
   test("default profile by name accepted", () => {
@@ -106,9 +111,6 @@ describe("validateCreateSession", () => {
     { name: "additional read dirs", init: { profile: { additionalReadDirs: ["/data"] } }, fragment: "additional_read_dirs and additional_write_dirs" },
     { name: "additional write dirs", init: { profile: { additionalWriteDirs: ["/data"] } }, fragment: "additional_read_dirs and additional_write_dirs" },
     { name: "python_env_path", init: { pythonEnvPath: "/opt/venv" }, fragment: "python_env_path is not supported" },
-    { name: "memory limit", init: { limits: { memoryBytes: 1024n } }, fragment: "resource limits are not enforced" },
-    { name: "process limit", init: { limits: { maxProcesses: 10 } }, fragment: "resource limits are not enforced" },
-    { name: "file size limit", init: { limits: { fileSizeBytes: 1n } }, fragment: "resource limits are not enforced" },
     { name: "empty safety", init: { safety: {} }, fragment: "safety settings are not enforced" },
     { name: "safety imports", init: { safety: { authorizedImports: { values: ["math"] } } }, fragment: "safety settings are not enforced" },
   ])("$name is Unimplemented", ({ init, fragment }) => {
@@ -118,6 +120,21 @@ describe("validateCreateSession", () => {
     expect(error.rawMessage).toContain(fragment);
   });
 
+  test.each<{ name: string; limits: LimitsInit }>([
+    { name: "memoryBytes", limits: { memoryBytes: 1024n } },
+    { name: "maxProcesses", limits: { maxProcesses: 10 } },
+    { name: "cpuMillicores", limits: { cpuMillicores: 500 } },
+    { name: "outputBytes", limits: { outputBytes: 1n } },
+    { name: "diskBytes", limits: { diskBytes: 1n } },
+    { name: "openFiles", limits: { openFiles: 64 } },
+    { name: "fileSizeBytes", limits: { fileSizeBytes: 1n } },
+  ])("limit $name is Unimplemented", ({ limits }) => {
+    const error = catchConnectError(() => createSession({ limits }));
+
+    expect(error.code).toBe(Code.Unimplemented);
+    expect(error.rawMessage).toContain("resource limits are not enforced by this server version; leave limits unset");
+  });
+
   test("all-zero limits accepted", () => {
     expect(createSession({ limits: {} })).toEqual({ env: {}, profileName: "default" });
   });
@@ -125,7 +142,9 @@ describe("validateCreateSession", () => {
 
 describe("validateExecute", () => {
   test("missing session id rejected", () => {
-    const error = catchConnectError(() => validateExecute(create(ExecuteRequestSchema, { task: { case: "python", value: { code: "1" } } }), POLICY));
+    const request = create(ExecuteRequestSchema, { task: { case: "python", value: { code: "1" } } });
+
+    const error = catchConnectError(() => validateExecute(request, POLICY));
 
     expect(error.code).toBe(Code.InvalidArgument);
     expect(error.rawMessage).toContain("session_id is missing");

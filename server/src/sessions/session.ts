@@ -44,7 +44,7 @@ export class Session {
   lateOutputBytes = 0;
   pythonVersion = "";
 
-  private readonly sandbox: SandboxProcess;
+  private sandbox!: SandboxProcess;
   private readonly logger: Logger;
   private readonly queue: Execution[] = [];
   private running: Execution | undefined;
@@ -52,25 +52,14 @@ export class Session {
   private chunkers = { [FrameType.stdout]: new Utf8Chunker(), [FrameType.stderr]: new Utf8Chunker() };
   private timeoutTimer: NodeJS.Timeout | undefined;
   private graceTimer: NodeJS.Timeout | undefined;
-  private readonly ready: Promise<void>;
-  private markReady!: () => void;
-  private failStart!: (error: Error) => void;
+  private markReady: () => void = () => {};
+  private failStart: (error: Error) => void = () => {};
 
   private constructor(
     readonly options: SessionOptions,
     private readonly context: SessionContext,
   ) {
     this.logger = context.logger.child({ sessionId: options.id });
-    this.ready = new Promise((resolve, reject) => {
-      this.markReady = resolve;
-      this.failStart = reject;
-    });
-    this.sandbox = context.backend.start({
-      workspaceDir: options.workspaceDir,
-      sessionEnv: options.env,
-      onFrame: (frame) => this.handleFrame(frame),
-      onExit: (exit) => this.handleSandboxExit(exit),
-    });
   }
 
   /**
@@ -79,18 +68,40 @@ export class Session {
    */
   static async start(options: SessionOptions, context: SessionContext): Promise<Session> {
     const session = new Session(options, context);
-    const timer = setTimeout(() => session.failStart(new Error(`sandbox did not start within ${context.startTimeoutMs} ms`)), context.startTimeoutMs);
+    await session.launchSandbox();
+    return session;
+  }
+
+  /**
+   * Starts a sandbox on the session's workspace and waits for its READY frame.
+   * A sandbox that does not get ready in time is killed.
+   */
+  private async launchSandbox(): Promise<void> {
+    this.state = SessionState.STARTING;
+    const ready = new Promise<void>((resolve, reject) => {
+      this.markReady = resolve;
+      this.failStart = reject;
+    });
+    this.sandbox = this.context.backend.start({
+      workspaceDir: this.options.workspaceDir,
+      sessionEnv: this.options.env,
+      onFrame: (frame) => this.handleFrame(frame),
+      onExit: (exit) => this.handleSandboxExit(exit),
+    });
+
+    const startTimeoutMs = this.context.startTimeoutMs;
+    const timer = setTimeout(() => this.failStart(new Error(`sandbox did not start within ${startTimeoutMs} ms`)), startTimeoutMs);
     try {
-      await session.ready;
+      await ready;
     } catch (error) {
-      await session.sandbox.kill();
+      await this.sandbox.kill();
       throw error;
     } finally {
       clearTimeout(timer);
     }
-    session.state = SessionState.IDLE;
-    session.logger.info({ pid: session.sandbox.pid, python: session.pythonVersion }, "sandbox started");
-    return session;
+    this.state = SessionState.IDLE;
+    this.logger.info({ pid: this.sandbox.pid, python: this.pythonVersion }, "sandbox started");
+    this.startNext();
   }
 
   get id(): SessionId {
@@ -282,19 +293,38 @@ export class Session {
       return;
     }
 
-    this.state = SessionState.FAILED;
-    this.logger.error({ exitCode: exit.exitCode, signal: exit.signal, diagnostics: exit.diagnostics }, "sandbox exited unexpectedly");
-    const message = `the sandbox exited unexpectedly${exit.diagnostics ? `: ${exit.diagnostics}` : ""}; delete the session and create a new one`;
-    for (const execution of [this.running, ...this.queue]) {
-      if (execution !== undefined) {
-        this.flushOutput(execution);
-        this.emitServerResult(execution, { status: ExecutionStatus.CRASHED, message });
-      }
+    // Code in the sandbox can end the sandbox itself (by killing its
+    // supervisor, say). The session replaces it on the same workspace, like
+    // any interpreter crash, and queued executions run in the new one.
+    this.logger.error({ exitCode: exit.exitCode, signal: exit.signal, diagnostics: exit.diagnostics }, "sandbox exited unexpectedly; starting a new one");
+    this.state = SessionState.STARTING;
+    this.interpreterRestarts++;
+    const execution = this.running;
+    if (execution !== undefined) {
+      this.flushOutput(execution);
+      execution.emit({
+        case: "result",
+        value: create(ExecutionResultSchema, {
+          status: ExecutionStatus.CRASHED,
+          interpreterRestarted: true,
+          message: `the sandbox exited unexpectedly${exit.diagnostics ? ` (${exit.diagnostics})` : ""}; a new one was started and the variables are lost`,
+        }),
+      });
+      this.finishRunning();
     }
-    this.queue.length = 0;
-    clearTimeout(this.timeoutTimer);
-    clearTimeout(this.graceTimer);
-    this.running = undefined;
+    this.launchSandbox().catch((error: unknown) => this.failSession(error as Error));
+  }
+
+  /** Marks the session unusable after its sandbox could not be replaced. */
+  private failSession(error: Error): void {
+    if (this.state === SessionState.CLOSED) {
+      return;
+    }
+    this.state = SessionState.FAILED;
+    this.logger.error({ err: error }, "sandbox could not be restarted");
+    for (const execution of this.queue.splice(0)) {
+      this.emitServerResult(execution, { status: ExecutionStatus.CRASHED, message: `the session's sandbox could not be restarted: ${error.message}; delete the session` });
+    }
   }
 }
 

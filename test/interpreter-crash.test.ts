@@ -1,0 +1,50 @@
+import { ExecutionStatus } from "../client/src/index.js";
+import { describe, expect, test } from "./support/fixtures.js";
+
+describe("interpreter crash", () => {
+  test("death by signal is reported", async ({ session }) => {
+    await session.runPython("x = 1");
+
+    const outcome = await session.runPython("import os, signal\nprint('before', flush=True)\nos.kill(os.getpid(), signal.SIGKILL)");
+    const after = await session.runPython("print('fresh', 'x' in globals())");
+    const info = await session.refresh();
+
+    expect(outcome.status).toBe(ExecutionStatus.CRASHED);
+    expect(outcome.stdout).toBe("before\n");
+    expect(outcome.result.signal).toBe(9);
+    expect(outcome.result.interpreterRestarted).toBe(true);
+    expect(outcome.result.message).toContain("SIGKILL");
+    expect(after.stdout).toBe("fresh False\n");
+    expect(info.interpreterRestarts).toBe(1);
+  });
+
+  test("idle interpreter death is counted", async ({ session }) => {
+    await session.runPython("import os, threading, time\nx = 1\nthreading.Thread(target=lambda: (time.sleep(0.2), os._exit(5))).start()");
+    await new Promise((resolve) => setTimeout(resolve, 600));
+
+    const info = await session.refresh();
+    const after = await session.runPython("print('x' in globals())");
+
+    expect(info.interpreterRestarts).toBe(1);
+    expect(after.status).toBe(ExecutionStatus.OK);
+    expect(after.stdout).toBe("False\n");
+  });
+
+  test("killed supervisor gets a new sandbox", async ({ session }) => {
+    await session.runShell("echo kept > file.txt");
+    await session.runPython("x = 1");
+
+    const outcome = await session.runShell("echo before; kill -9 $PPID; sleep 5; echo unreachable");
+    const after = await session.runPython("print(open('file.txt').read().strip(), 'x' in globals())");
+    const info = await session.refresh();
+
+    expect(outcome.status).toBe(ExecutionStatus.CRASHED);
+    // The supervisor relays output, so what it had not read when it was
+    // killed is gone; nothing written after that can arrive.
+    expect(outcome.stdout).not.toContain("unreachable");
+    expect(outcome.result.message).toContain("sandbox exited unexpectedly");
+    expect(outcome.result.interpreterRestarted).toBe(true);
+    expect(after.stdout).toBe("kept False\n");
+    expect(info.interpreterRestarts).toBe(1);
+  });
+});
