@@ -48,3 +48,27 @@ describe("interpreter crash", () => {
     expect(info.interpreterRestarts).toBe(1);
   });
 });
+
+describe("oversized results", () => {
+  test("huge exception message is cut", async ({ session }) => {
+    await session.runPython("kept = 1");
+
+    const outcome = await session.runPython('raise ValueError("x" * 5_000_000)');
+    const after = await session.runPython("print(kept)");
+
+    expect(outcome.status).toBe(ExecutionStatus.ERROR);
+    expect(outcome.error?.name).toBe("ValueError");
+    expect(outcome.error?.value).toMatch(/… \[truncated: 4934464 more characters\]$/);
+    expect(outcome.error?.traceback.length).toBeLessThan(70_000);
+    expect(outcome.error?.traceback).toMatch(/^\[truncated: \d+ earlier characters\] …x+\n$/);
+    expect(after.stdout).toBe("1\n");
+  });
+
+  test("broken exception str is reported", async ({ session }) => {
+    const outcome = await session.runPython("class Odd(Exception):\n    def __str__(self):\n        raise RuntimeError('no')\nraise Odd()");
+
+    expect(outcome.status).toBe(ExecutionStatus.ERROR);
+    expect(outcome.error?.name).toBe("Odd");
+    expect(outcome.error?.value).toContain("str() of the exception failed");
+  });
+});

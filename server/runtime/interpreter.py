@@ -86,8 +86,8 @@ def _user_traceback(error):
     return "".join(traceback.format_exception(type(error), error, tb))
 
 
-def _limited_repr(value):
-    text = repr(value)
+def _truncate(text):
+    """Cut text to MAX_VALUE_CHARS, marking how much was left out."""
     if len(text) <= MAX_VALUE_CHARS:
         return text
     hidden = len(text) - MAX_VALUE_CHARS
@@ -143,12 +143,26 @@ class Interpreter:
             return {"status": "error", "error": _error_fields(error)}
         reply = {"status": "ok"}
         if value is not None:
-            reply["value"] = _limited_repr(value)
+            reply["value"] = _truncate(repr(value))
         return reply
 
 
 def _error_fields(error):
-    return {"name": type(error).__name__, "value": str(error), "traceback": _user_traceback(error)}
+    # Results travel in one frame, so messages and tracebacks are cut like
+    # values are: an exception carrying megabytes must not end the session.
+    # A traceback keeps its end, which names the exception.
+    traceback_text = _user_traceback(error)
+    if len(traceback_text) > MAX_VALUE_CHARS:
+        hidden = len(traceback_text) - MAX_VALUE_CHARS
+        traceback_text = f"[truncated: {hidden} earlier characters] …{traceback_text[-MAX_VALUE_CHARS:]}"
+    return {"name": type(error).__name__, "value": _truncate(_describe(error)), "traceback": traceback_text}
+
+
+def _describe(error):
+    try:
+        return str(error)
+    except Exception as failure:  # noqa: B902 - a broken __str__ must not end the session
+        return f"<str() of the exception failed: {type(failure).__name__}>"
 
 
 def _system_exit_reply(exit_request):

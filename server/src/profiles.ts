@@ -13,14 +13,17 @@ export interface ProfileDescription {
 /** Returns the text of the comment that opens a profile file, without the semicolons. */
 export function readLeadingComment(text: string): string {
   const lines: string[] = [];
-  for (const line of text.split("\n")) {
+  for (const line of text.split(/\r?\n/)) {
     const match = /^\s*;+\s?(.*)$/.exec(line);
     if (match === null) {
       break;
     }
-    lines.push(match[1]!.trim());
+    const words = match[1]!.trim();
+    if (words !== "") {
+      lines.push(words);
+    }
   }
-  return lines.join(" ").trim();
+  return lines.join(" ");
 }
 
 /** Describes each predefined profile from the comment at the top of its file. */

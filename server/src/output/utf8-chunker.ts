@@ -55,8 +55,9 @@ function splitData(bytes: Buffer): OutputPiece[] {
 
 /**
  * Turns the bytes of one output stream into chunks of at most MAX_CHUNK_BYTES.
- * Bytes that form valid UTF-8 become text cut on code point boundaries; any
- * other bytes pass through unchanged as data, so nothing is replaced or lost.
+ * The complete code points of each push become text cut on code point
+ * boundaries when they are all valid UTF-8. A push with any invalid byte
+ * passes through unchanged as data, so nothing is replaced or lost.
  */
 export class Utf8Chunker {
   private carry: Buffer = Buffer.alloc(0);
