@@ -1,7 +1,7 @@
 """The session's Python interpreter: runs cells in one persistent namespace.
 
 The supervisor forks this process and talks to it over a Unix stream socket.
-Each request is a 4-byte big-endian length and a JSON body; the first byte
+Each request is a 4-byte big-endian length and a JSON body. Its first byte
 carries, as SCM_RIGHTS, the write ends of the execution's stdout and stderr
 pipes, which become file descriptors 1 and 2 while the cell runs. The reply is
 a length and a JSON body, sent after the cell's output has been written.
@@ -29,7 +29,7 @@ TOP_LEVEL_AWAIT = ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
 
 
 class _State:
-    """What the output streams and the SIGINT handler need to know."""
+    """State shared by the output streams and the SIGINT handler."""
 
     current_execution = None
     late_output_bytes = 0
@@ -210,12 +210,9 @@ def _redirect_output(stdout_fd, stderr_fd):
 def _prepare_process(environment):
     os.environ.clear()
     os.environ.update(environment)
-    # The supervisor starts with -S so that it starts fast; the interpreter
-    # loads site-packages here instead, and honours PYTHONPATH, which the
-    # already-running process has not read.
-    import site
-
-    site.main()
+    # This process was forked from the running supervisor, which read no
+    # PYTHONPATH at start-up, so the session's PYTHONPATH is applied here.
+    # The first entry is the working directory, as with `python -c`.
     extra_paths = [path for path in environment.get("PYTHONPATH", "").split(os.pathsep) if path]
     sys.path[0:1] = ["", *extra_paths]
     sys.argv = [""]

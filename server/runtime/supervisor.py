@@ -76,7 +76,7 @@ class Execution:
 
 
 class Interpreter:
-    """The forked Python process that holds the session's namespace."""
+    """The forked Python process that keeps the session's namespace."""
 
     def __init__(self, environment):
         parent, child = socket.socketpair()

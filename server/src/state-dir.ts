@@ -49,9 +49,14 @@ export async function assertSearchableBy(dir: string, uid: number, gid: number):
   let current = resolve(dir);
   for (;;) {
     const stats = await stat(current);
-    const bit = stats.uid === uid ? 0o100 : stats.gid === gid ? 0o010 : 0o001;
-    if ((stats.mode & bit) === 0) {
-      throw new Error(`the sandbox user ${uid} cannot enter ${current}, which holds the workspaces; run \`chmod o+x ${current}\` or choose another --state-dir`);
+    let searchBit = 0o001;
+    if (stats.uid === uid) {
+      searchBit = 0o100;
+    } else if (stats.gid === gid) {
+      searchBit = 0o010;
+    }
+    if ((stats.mode & searchBit) === 0) {
+      throw new Error(`the sandbox user ${uid} has no search permission on ${current}, which contains the workspaces; run \`chmod o+x ${current}\` or choose another --state-dir`);
     }
     const parent = dirname(current);
     if (parent === current) {

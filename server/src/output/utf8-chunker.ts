@@ -6,6 +6,17 @@ export const MAX_CHUNK_BYTES = 64 * 1024;
 /** One piece of output, as text when it is valid UTF-8 and as bytes otherwise. */
 export type OutputPiece = { readonly kind: "text"; readonly text: string } | { readonly kind: "data"; readonly data: Uint8Array };
 
+/** Returns the length of the UTF-8 sequence that a lead byte starts. */
+function getSequenceLength(leadByte: number): number {
+  if (leadByte >= 0xf0) {
+    return 4;
+  }
+  if (leadByte >= 0xe0) {
+    return 3;
+  }
+  return leadByte >= 0xc0 ? 2 : 1;
+}
+
 /**
  * Returns how many bytes at the end of bytes start a UTF-8 sequence that is
  * not complete yet, so that a code point split across two writes is held
@@ -18,7 +29,7 @@ function countIncompleteTail(bytes: Uint8Array): number {
     if ((byte & 0xc0) === 0x80) {
       continue;
     }
-    const expected = byte >= 0xf0 ? 4 : byte >= 0xe0 ? 3 : byte >= 0xc0 ? 2 : 1;
+    const expected = getSequenceLength(byte);
     const present = bytes.length - index;
     return present < expected ? present : 0;
   }

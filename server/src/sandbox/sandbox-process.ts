@@ -5,7 +5,7 @@ import { type Frame, FrameDecoder, FrameType, encodeJsonFrame } from "./frames.j
 /** Bytes of bubblewrap's and the supervisor's stderr kept to explain a failure. */
 const MAX_DIAGNOSTIC_BYTES = 16 * 1024;
 
-/** How a sandbox ended. */
+/** Exit status of a sandbox process. */
 export interface SandboxExit {
   readonly exitCode: number | undefined;
   readonly signal: string | undefined;

@@ -11,7 +11,7 @@ import { Execution, type StopReason, type Task } from "./execution.js";
 import { type SessionId, createExecutionId } from "./ids.js";
 import { SupervisorReplySchema, buildExecutionResult, describeStop } from "./result.js";
 
-/** What a session needs from the server. */
+/** Services and settings that a session takes from the server. */
 export interface SessionContext {
   readonly backend: BubblewrapBackend;
   readonly logger: Logger;
@@ -19,7 +19,7 @@ export interface SessionContext {
   readonly startTimeoutMs: number;
 }
 
-/** What the caller chose for a session. */
+/** Settings of one session, as the caller chose them. */
 export interface SessionOptions {
   readonly id: SessionId;
   readonly workspaceDir: string;
