@@ -1,7 +1,7 @@
 """The first process of a session's sandbox: runs tasks and relays their output.
 
 The server sends frames on file descriptor 3 and reads frames from file
-descriptor 4 (see protocol.py). For every execution the supervisor creates a
+descriptor 4 (see seatbelt_runtime/protocol.py). For every execution the supervisor creates a
 fresh pair of pipes for stdout and stderr and keeps their read ends, so that:
 
 - output written just before the interpreter dies is still delivered,
@@ -25,12 +25,10 @@ import subprocess
 import sys
 import time
 
-RUNTIME_DIR = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, RUNTIME_DIR)
-import interpreter  # noqa: E402
-import protocol  # noqa: E402
-
-del sys.path[0]
+# sys.path[0] is this script's folder, from which the package imports. The
+# interpreter replaces that entry with the working directory, as `python -c`
+# has it, so the session's code does not see the runtime's folder.
+from seatbelt_runtime import interpreter, protocol  # noqa: E402
 
 CONTROL_IN_FD = 3
 EVENTS_OUT_FD = 4
@@ -75,30 +73,41 @@ class Execution:
         return write_ends
 
 
+def _close_all_but(*keep):
+    """Close every file descriptor from 3 up except those in keep."""
+    start = 3
+    for fd in sorted(keep):
+        os.closerange(start, fd)
+        start = fd + 1
+    os.closerange(start, os.sysconf("SC_OPEN_MAX"))
+
+
 class Interpreter:
     """The forked Python process that keeps the session's namespace."""
 
     def __init__(self, environment):
         parent, child = socket.socketpair()
+        late_read, late_write = os.pipe()
         self.pid = os.fork()
         if self.pid == 0:
             parent.close()
-            self._become_interpreter(child, environment)
+            self._become_interpreter(child, late_write, environment)
         child.close()
+        os.close(late_write)
+        os.set_blocking(late_read, False)
         self.socket = parent
+        self.late_output = late_read
         self.replies = bytearray()
 
     @staticmethod
-    def _become_interpreter(sock, environment):
+    def _become_interpreter(sock, late_fd, environment):
         status = 0
         try:
             os.setsid()
             signal.set_wakeup_fd(-1)
             signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-            keep = sock.fileno()
-            os.closerange(3, keep)
-            os.closerange(keep + 1, os.sysconf("SC_OPEN_MAX"))
-            interpreter.serve(sock, environment)
+            _close_all_but(sock.fileno(), late_fd)
+            interpreter.serve(sock, late_fd, environment)
         except BaseException:  # noqa: B902 - report anything, then leave
             import traceback
 
@@ -159,6 +168,10 @@ class Supervisor:
     def start_interpreter(self):
         self.interpreter = Interpreter(self.environment)
         self.selector.register(self.interpreter.socket, selectors.EVENT_READ, self._on_interpreter)
+        # Late output of the interpreter's threads is counted and dropped,
+        # like that of background processes.
+        self.lingering.add(self.interpreter.late_output)
+        self.selector.register(self.interpreter.late_output, selectors.EVENT_READ, self._on_output)
 
     def _on_interpreter(self, sock):
         data = sock.recv(READ_CHUNK_BYTES)
@@ -168,7 +181,6 @@ class Supervisor:
         self.interpreter.replies += data
         reply = self.interpreter.take_reply()
         if reply is not None and self.current is not None and self.current.kind == "python":
-            self.late_bytes += reply.pop("lateOutputBytes", 0)
             self._finish(reply)
 
     def _forget_socket(self, sock):

@@ -5,7 +5,8 @@ import type { ServerConfigInput } from "../../server/src/config.js";
 
 /** Starts a real server on a free loopback port, with real bubblewrap sandboxes. */
 export async function startTestServer(config: ServerConfigInput = {}): Promise<SeatbeltServer> {
-  return startServer({ port: 0, logLevel: process.env.SEATBELT_TEST_LOG_LEVEL ?? "silent", ...config });
+  const logLevel = (process.env.SEATBELT_TEST_LOG_LEVEL ?? "silent") as ServerConfigInput["logLevel"];
+  return startServer({ port: 0, logLevel, ...config });
 }
 
 interface Fixtures {

@@ -1,6 +1,6 @@
 /**
  * Frames exchanged with the supervisor inside a sandbox. The layout and the
- * type numbers mirror server/runtime/protocol.py: a 9-byte header (payload
+ * type numbers mirror server/runtime/seatbelt_runtime/protocol.py: a 9-byte header (payload
  * length as uint32, frame type as uint8, execution number as uint32, all
  * big-endian), then the payload.
  */

@@ -19,62 +19,20 @@ import signal
 import socket
 import struct
 import sys
-import threading
 import traceback
 import types
+
+from seatbelt_runtime import streams
 
 LENGTH = struct.Struct(">I")
 MAX_VALUE_CHARS = 64 * 1024
 TOP_LEVEL_AWAIT = ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
 
 
-class _State:
-    """State shared by the output streams and the SIGINT handler."""
-
-    current_execution = None
-    late_output_bytes = 0
-
-
-def _written_after_its_execution():
-    """Tell whether the calling thread belongs to an execution that has ended."""
-    owner = getattr(threading.current_thread(), "_seatbelt_execution", None)
-    return owner is not None and owner != _State.current_execution
-
-
-class _ExecutionStream(io.TextIOWrapper):
-    """An unbuffered text stream that drops writes from finished executions.
-
-    A thread started by one cell keeps its owner's number, so when it prints
-    after that cell has returned, the text is counted and discarded instead of
-    landing in whichever cell runs next.
-    """
-
-    def write(self, text):
-        if _written_after_its_execution():
-            _State.late_output_bytes += len(text.encode("utf-8", "backslashreplace"))
-            return len(text)
-        return super().write(text)
-
-
-def _make_stream(fd):
-    raw = io.FileIO(fd, "w", closefd=False)
-    return _ExecutionStream(raw, encoding="utf-8", errors="backslashreplace", write_through=True)
-
-
-def _tag_threads_with_their_execution():
-    original_start = threading.Thread.start
-
-    def start(thread):
-        thread._seatbelt_execution = _State.current_execution
-        return original_start(thread)
-
-    threading.Thread.start = start
-
-
 def _on_sigint(signum, frame):
     # The supervisor interrupts with SIGINT; only user code may see it, never
     # the loop that reads requests and sends replies.
-    if _State.current_execution is not None:
+    if streams.is_running_user_code():
         raise KeyboardInterrupt
 
 
@@ -207,25 +165,28 @@ def _redirect_output(stdout_fd, stderr_fd):
     os.close(stderr_fd)
 
 
-def _prepare_process(environment):
+def _prepare_process(environment, late_fd):
     os.environ.clear()
     os.environ.update(environment)
     # This process was forked from the running supervisor, which read no
     # PYTHONPATH at start-up, so the session's PYTHONPATH is applied here.
-    # The first entry is the working directory, as with `python -c`.
+    # The working directory replaces the runtime's folder as the first entry,
+    # as with `python -c`.
     extra_paths = [path for path in environment.get("PYTHONPATH", "").split(os.pathsep) if path]
     sys.path[0:1] = ["", *extra_paths]
     sys.argv = [""]
     sys.stdin = sys.__stdin__ = io.TextIOWrapper(io.FileIO(0, "r", closefd=False), encoding="utf-8")
-    sys.stdout = sys.__stdout__ = _make_stream(1)
-    sys.stderr = sys.__stderr__ = _make_stream(2)
-    _tag_threads_with_their_execution()
+    streams.install(late_fd)
     signal.signal(signal.SIGINT, _on_sigint)
 
 
-def serve(sock, environment):
-    """Serve requests from the supervisor until it closes the socket."""
-    _prepare_process(environment)
+def serve(sock, late_fd, environment):
+    """Serve requests from the supervisor until it closes the socket.
+
+    late_fd is a pipe to the supervisor for output that threads write after
+    their execution has ended.
+    """
+    _prepare_process(environment, late_fd)
     interpreter = Interpreter()
     devnull = os.open(os.devnull, os.O_WRONLY)
     while True:
@@ -234,15 +195,13 @@ def serve(sock, environment):
         except EOFError:
             return
         _redirect_output(*fds)
-        _State.current_execution = request["execution"]
+        streams.begin_execution(request["execution"])
         try:
             reply = interpreter.run(request["code"])
         finally:
-            _State.current_execution = None
+            streams.end_execution()
         sys.stdout.flush()
         sys.stderr.flush()
         os.dup2(devnull, 1)
         os.dup2(devnull, 2)
-        reply["lateOutputBytes"] = _State.late_output_bytes
-        _State.late_output_bytes = 0
         _send_reply(sock, reply)
