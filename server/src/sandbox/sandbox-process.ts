@@ -1,6 +1,13 @@
 import type { Readable, Writable } from "node:stream";
+import { readFile } from "node:fs/promises";
 import { execa } from "execa";
 import { type Frame, FrameDecoder, FrameType, encodeJsonFrame } from "./frames.js";
+
+/** File descriptor of the sandbox process on which bubblewrap writes its info JSON. */
+export const SANDBOX_INFO_FD = 5;
+
+/** Time that kill() waits for the kernel to end the rest of the sandbox. @default 2000 */
+const PID_NAMESPACE_EXIT_TIMEOUT_MS = 2_000;
 
 /** Bytes of bubblewrap's and the supervisor's stderr kept to explain a failure. */
 const MAX_DIAGNOSTIC_BYTES = 16 * 1024;
@@ -28,7 +35,7 @@ export interface SandboxProcessOptions {
 
 function spawnBubblewrap(options: SandboxProcessOptions) {
   return execa(options.bubblewrapPath, options.args, {
-    stdio: ["ignore", "ignore", "pipe", "pipe", "pipe"],
+    stdio: ["ignore", "ignore", "pipe", "pipe", "pipe", "pipe"],
     buffer: false,
     reject: false,
     extendEnv: false,
@@ -50,6 +57,9 @@ function spawnBubblewrap(options: SandboxProcessOptions) {
 export class SandboxProcess {
   private readonly child: ReturnType<typeof spawnBubblewrap>;
   private readonly control: Writable;
+  private info = "";
+  /** Host pid of the sandbox's init process, the PID namespace's pid 1. */
+  private initPid: number | undefined;
   private diagnostics = "";
   private exitInfo: SandboxExit | undefined;
   /** Settles once the process has exited and its exit was reported. */
@@ -58,8 +68,9 @@ export class SandboxProcess {
   constructor(options: SandboxProcessOptions) {
     this.child = spawnBubblewrap(options);
 
-    const stdio = this.child.stdio as unknown as [null, null, Readable, Writable, Readable];
+    const stdio = this.child.stdio as unknown as [null, null, Readable, Writable, Readable, Readable];
     this.control = stdio[3];
+    stdio[SANDBOX_INFO_FD].on("data", (chunk: Buffer) => this.readInfo(chunk));
     // A write to a sandbox that has just died must not crash the server;
     // the exit is reported through onExit instead.
     this.control.on("error", () => {});
@@ -132,10 +143,44 @@ export class SandboxProcess {
     if (this.running) {
       this.child.kill("SIGKILL");
     }
-    return this.exited;
+    const exit = await this.exited;
+    await this.waitForInitExit();
+    return exit;
+  }
+
+  /**
+   * Waits until the sandbox's init process has exited. The kernel lets the
+   * init process of a PID namespace finish exiting only after every other
+   * process in the namespace has, so then nothing of the sandbox runs.
+   */
+  private async waitForInitExit(): Promise<void> {
+    if (this.initPid === undefined) {
+      return;
+    }
+    const deadline = Date.now() + PID_NAMESPACE_EXIT_TIMEOUT_MS;
+    while (Date.now() < deadline && (await isAlive(this.initPid))) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  }
+
+  private readInfo(chunk: Buffer): void {
+    this.info += chunk.toString("utf8");
+    const match = /"child-pid"\s*:\s*(\d+)/.exec(this.info);
+    if (match !== null) {
+      this.initPid = Number(match[1]);
+    }
   }
 
   private keepDiagnostics(chunk: Buffer): void {
     this.diagnostics = (this.diagnostics + chunk.toString("utf8")).slice(-MAX_DIAGNOSTIC_BYTES);
   }
+}
+
+/** Tells whether a process exists and is not a zombie, from /proc/PID/stat. */
+async function isAlive(pid: number): Promise<boolean> {
+  const stat = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => "");
+  // The state letter follows the command name, which is in parentheses and
+  // may itself contain spaces or parentheses.
+  const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
+  return state !== "" && state !== "Z" && state !== "X";
 }

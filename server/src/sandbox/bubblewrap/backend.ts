@@ -1,7 +1,7 @@
 import { execa } from "execa";
 import { type HostEntry, readHostLayout } from "./host-layout.js";
 import { buildBubblewrapArgs } from "./plan.js";
-import { type SandboxExit, SandboxProcess } from "../sandbox-process.js";
+import { SANDBOX_INFO_FD, type SandboxExit, SandboxProcess } from "../sandbox-process.js";
 import { buildBaseEnvironment, buildSessionEnvironment } from "../environment.js";
 import type { Frame } from "../frames.js";
 
@@ -89,6 +89,7 @@ export class BubblewrapBackend {
       python: this.options.python,
       environment: buildBaseEnvironment(request.workspaceDir),
       network: false,
+      infoFd: SANDBOX_INFO_FD,
     });
     return new SandboxProcess({
       bubblewrapPath: this.path,

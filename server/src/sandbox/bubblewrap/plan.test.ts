@@ -23,6 +23,7 @@ function planOptions(overrides: Partial<BubblewrapPlanOptions> = {}): Bubblewrap
     python: "/usr/bin/python3",
     environment: { PATH: "/usr/bin:/bin", HOME: WORKSPACE_DIR, LANG: "C.UTF-8" },
     network: false,
+    infoFd: 5,
     ...overrides,
   };
 }
@@ -47,6 +48,8 @@ describe("buildBubblewrapArgs", () => {
       "seatbelt",
       "--new-session",
       "--die-with-parent",
+      "--info-fd",
+      "5",
       "--cap-drop",
       "ALL",
       "--clearenv",

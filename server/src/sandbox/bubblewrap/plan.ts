@@ -17,6 +17,8 @@ export interface BubblewrapPlanOptions {
   readonly environment: Readonly<Record<string, string>>;
   /** Share the host's network namespace instead of an empty one. */
   readonly network: boolean;
+  /** File descriptor on which bubblewrap reports the host pid of the sandbox's init process. */
+  readonly infoFd: number;
 }
 
 function mountSystemPaths(hostLayout: readonly HostEntry[]): string[] {
@@ -56,6 +58,8 @@ export function buildBubblewrapArgs(options: BubblewrapPlanOptions): string[] {
     // terminal; die-with-parent ends the sandbox when the server dies.
     "--new-session",
     "--die-with-parent",
+    "--info-fd",
+    String(options.infoFd),
     "--cap-drop",
     "ALL",
     "--clearenv",
