@@ -18,7 +18,6 @@ interface TimedEvent {
 interface HostProcess {
   readonly pid: number;
   readonly parentPid: number;
-  /** True for a zombie or a task in the kernel's exit path (PF_EXITING), which runs no more code. */
   /** True for a zombie, which has exited and waits only to be reaped. */
   readonly zombie: boolean;
   /** Start time in clock ticks since boot, which distinguishes a reused pid. */
