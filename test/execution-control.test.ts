@@ -174,3 +174,15 @@ describe("stream output", () => {
     await expect(collect(client.executions.streamOutput({ executionId: "exe_unknown", fromSeq: 0n }))).rejects.toThrow(/not found/);
   });
 });
+
+describe("stop status", () => {
+  test("handled interrupt still times out", async ({ session }) => {
+    const code = "import time\ntry:\n    time.sleep(60)\nexcept KeyboardInterrupt:\n    print('caught')";
+
+    const outcome = await session.runPython(code, { timeoutMs: 300 });
+
+    expect(outcome.status).toBe(ExecutionStatus.TIMED_OUT);
+    expect(outcome.stdout).toBe("caught\n");
+    expect(outcome.result.interpreterRestarted).toBe(false);
+  });
+});

@@ -87,11 +87,11 @@ describe("buildExecutionResult", () => {
     },
   );
 
-  test.each(STOPS)("$reason leaves ok reply OK", ({ reason }) => {
+  test.each(STOPS)("$reason overrides an ok reply", ({ reason, status, message }) => {
     const result = buildExecutionResult({ status: "ok", value: "1", message: "" }, stoppedBy(reason));
 
-    expect(result.status).toBe(ExecutionStatus.OK);
-    expect(result.message).toBe("");
+    expect(result.status).toBe(status);
+    expect(result.message).toBe(message);
     expect(result.value).toBe("1");
   });
 

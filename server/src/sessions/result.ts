@@ -50,15 +50,16 @@ export interface ResultContext {
 
 /**
  * Builds the result event from the supervisor's reply. An execution that
- * the server stopped reports the stop's status, unless the code finished
- * successfully before the stop took effect.
+ * the server stopped always reports the stop's status, also when the code
+ * caught the KeyboardInterrupt and ended normally, or finished just as the
+ * stop arrived.
  */
 export function buildExecutionResult(reply: SupervisorReply, context: ResultContext): ExecutionResult {
   let status: ExecutionStatus = STATUS_BY_REPLY[reply.status];
   let message = reply.message ?? "";
   const restarted = reply.interpreterRestarted ?? false;
 
-  if (context.stopReason !== undefined && reply.status !== "ok") {
+  if (context.stopReason !== undefined) {
     const stop = describeStop(context.stopReason, context.timeoutMs);
     status = stop.status;
     message = restarted

@@ -99,7 +99,9 @@ export class Session {
     } finally {
       clearTimeout(timer);
     }
-    this.state = SessionState.IDLE;
+    if (this.state === SessionState.STARTING) {
+      this.state = SessionState.IDLE;
+    }
     this.logger.info({ pid: this.sandbox.pid, python: this.pythonVersion }, "sandbox started");
     this.startNext();
   }
@@ -285,11 +287,9 @@ export class Session {
   }
 
   private handleSandboxExit(exit: SandboxExit): void {
-    if (this.state === SessionState.STARTING) {
+    if (this.state === SessionState.STARTING || this.state === SessionState.CLOSED) {
+      // Settles a start that is still waiting; a no-op once it has settled.
       this.failStart(new Error(exit.diagnostics || `sandbox exited with status ${exit.exitCode ?? exit.signal}`));
-      return;
-    }
-    if (this.state === SessionState.CLOSED) {
       return;
     }
 
