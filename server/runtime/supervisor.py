@@ -1,8 +1,9 @@
 """The first process of a session's sandbox: runs tasks and relays their output.
 
 The server sends frames on file descriptor 3 and reads frames from file
-descriptor 4 (see seatbelt_runtime/protocol.py). For every execution the supervisor creates a
-fresh pair of pipes for stdout and stderr and keeps their read ends, so that:
+descriptor 4 (see seatbelt_runtime/protocol.py). For every execution the
+supervisor creates a fresh pair of pipes for stdout and stderr and keeps
+their read ends, so that:
 
 - output written just before the interpreter dies is still delivered,
   because the pipes outlive their writer;
@@ -144,12 +145,13 @@ class Interpreter:
 
 
 class Supervisor:
+    """The event loop: requests from the server, output pipes, child exits."""
+
     def __init__(self, environment):
         self.environment = environment
         self.selector = selectors.DefaultSelector()
         self.frames = protocol.FrameReader()
         self.current = None
-        self.lingering = set()
         self.late_bytes = 0
         self.late_reported_at = 0.0
         self.interpreter = None
@@ -170,7 +172,6 @@ class Supervisor:
         self.selector.register(self.interpreter.socket, selectors.EVENT_READ, self._on_interpreter)
         # Late output of the interpreter's threads is counted and dropped,
         # like that of background processes.
-        self.lingering.add(self.interpreter.late_output)
         self.selector.register(self.interpreter.late_output, selectors.EVENT_READ, self._on_output)
 
     def _on_interpreter(self, sock):
@@ -318,7 +319,6 @@ class Supervisor:
     def _close_pipe(self, fd):
         self.selector.unregister(fd)
         os.close(fd)
-        self.lingering.discard(fd)
         if self.current is not None:
             self.current.pipes.pop(fd, None)
 
@@ -346,9 +346,9 @@ class Supervisor:
         execution = self.current
         self._drain(execution)
         self.current = None
-        # Pipes still held open by background descendants now only collect
-        # late output, which is counted and dropped.
-        self.lingering.update(execution.pipes)
+        # Pipes still held open by background descendants stay registered.
+        # They belong to no execution now, so _on_output counts and drops
+        # whatever arrives on them.
         reply["durationMs"] = round((time.monotonic() - execution.started) * 1000)
         send_json(protocol.RESULT, execution.number, reply)
         self._report_late_output(force=True)
@@ -374,7 +374,14 @@ class Supervisor:
 
     def run(self):
         while True:
-            for key, _events in self.selector.select():
+            # Late output held back by the rate limit is reported when its
+            # interval ends, even if nothing else happens by then.
+            timeout = None
+            if self.late_bytes:
+                timeout = max(0.0, self.late_reported_at + LATE_OUTPUT_REPORT_INTERVAL_S - time.monotonic())
+            events = self.selector.select(timeout)
+            self._report_late_output()
+            for key, _events in events:
                 # A handler earlier in this batch may have closed this file
                 # descriptor; its stale event must not reach the handler.
                 if self.selector.get_map().get(key.fd) is key:
