@@ -9,8 +9,7 @@ Nothing is serialised between cells: the namespace simply stays in memory.
 """
 
 import ast
-import asyncio
-import inspect
+import builtins
 import io
 import json
 import linecache
@@ -27,6 +26,8 @@ from seatbelt_runtime import streams
 LENGTH = struct.Struct(">I")
 MAX_VALUE_CHARS = 64 * 1024
 TOP_LEVEL_AWAIT = ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
+# inspect.CO_COROUTINE, without importing inspect at start-up.
+CO_COROUTINE = 0x80
 
 
 def _on_sigint(signum, frame):
@@ -37,9 +38,14 @@ def _on_sigint(signum, frame):
 
 
 def _user_traceback(error):
-    """Format error without the frames of this file."""
+    """Format error from the first frame of the session's code on.
+
+    The frames before it belong to this runtime or to asyncio, which ran the
+    cell, and mean nothing to the session. A SyntaxError has no cell frame
+    and keeps none.
+    """
     tb = error.__traceback__
-    while tb is not None and tb.tb_frame.f_code.co_filename == __file__:
+    while tb is not None and not tb.tb_frame.f_code.co_filename.startswith("<cell-"):
         tb = tb.tb_next
     return "".join(traceback.format_exception(type(error), error, tb))
 
@@ -52,20 +58,29 @@ def _truncate(text):
     return f"{text[:MAX_VALUE_CHARS]}… [truncated: {hidden} more characters]"
 
 
+# Name that briefly receives the value of a cell's final expression.
+RESULT_NAME = "__seatbelt_result__"
+
+
 class Cell:
-    """One request's code, compiled like a notebook cell."""
+    """One request's code, compiled like a notebook cell.
+
+    A final expression statement becomes an assignment to RESULT_NAME, so
+    that the cell compiles to one code object, which is a coroutine when the
+    cell uses top-level await anywhere.
+    """
 
     def __init__(self, source, number):
         self.filename = f"<cell-{number}>"
         linecache.cache[self.filename] = (len(source), None, source.splitlines(True), self.filename)
         tree = ast.parse(source, self.filename, "exec")
-        last = tree.body[-1] if tree.body else None
-        self.final_expression = None
-        if isinstance(last, ast.Expr):
-            tree.body.pop()
-            expression = ast.Expression(last.value)
-            self.final_expression = compile(expression, self.filename, "eval", flags=TOP_LEVEL_AWAIT)
-        self.body = compile(tree, self.filename, "exec", flags=TOP_LEVEL_AWAIT)
+        self.has_result = bool(tree.body) and isinstance(tree.body[-1], ast.Expr)
+        if self.has_result:
+            last = tree.body[-1]
+            target = ast.Name(id=RESULT_NAME, ctx=ast.Store())
+            tree.body[-1] = ast.copy_location(ast.Assign(targets=[target], value=last.value), last)
+            ast.fix_missing_locations(tree)
+        self.code = compile(tree, self.filename, "exec", flags=TOP_LEVEL_AWAIT)
 
 
 class Interpreter:
@@ -73,35 +88,45 @@ class Interpreter:
 
     def __init__(self):
         self.main_module = types.ModuleType("__main__")
-        self.main_module.__dict__["__builtins__"] = __builtins__
+        self.main_module.__dict__["__builtins__"] = builtins
         sys.modules["__main__"] = self.main_module
         self.loop = None
         self.cells = 0
 
     def _evaluate(self, code):
         value = eval(code, self.main_module.__dict__)
-        if code.co_flags & inspect.CO_COROUTINE:
+        if code.co_flags & CO_COROUTINE:
             # Cells that use top-level await share one event loop, so tasks
-            # created by one cell can be awaited by the next.
+            # created by one cell can be awaited by the next. asyncio is
+            # imported here because importing it takes about 30 ms, which
+            # every session start would pay.
             if self.loop is None:
+                import asyncio
+
                 self.loop = asyncio.new_event_loop()
+                asyncio.set_event_loop(self.loop)
             value = self.loop.run_until_complete(value)
         return value
 
     def run(self, source):
         """Run source and return the reply for the supervisor."""
         self.cells += 1
+        namespace = self.main_module.__dict__
         try:
             cell = Cell(source, self.cells)
-            self._evaluate(cell.body)
-            value = self._evaluate(cell.final_expression) if cell.final_expression else None
+            self._evaluate(cell.code)
+            value = namespace.pop(RESULT_NAME, None) if cell.has_result else None
+            # repr() runs the session's own code, so it may raise too.
+            shown = None if value is None else _truncate(repr(value))
         except SystemExit as exit_request:
             return _system_exit_reply(exit_request)
         except BaseException as error:  # noqa: B902 - every exception is the cell's result
             return {"status": "error", "error": _error_fields(error)}
+        finally:
+            namespace.pop(RESULT_NAME, None)
         reply = {"status": "ok"}
-        if value is not None:
-            reply["value"] = _truncate(repr(value))
+        if shown is not None:
+            reply["value"] = shown
         return reply
 
 
@@ -109,7 +134,10 @@ def _error_fields(error):
     # Results travel in one frame, so messages and tracebacks are cut like
     # values are: an exception carrying megabytes must not end the session.
     # A traceback keeps its end, which names the exception.
-    traceback_text = _user_traceback(error)
+    try:
+        traceback_text = _user_traceback(error)
+    except Exception:  # noqa: B902 - formatting runs the exception's own __str__
+        traceback_text = f"{type(error).__name__}: {_describe(error)}\n"
     if len(traceback_text) > MAX_VALUE_CHARS:
         hidden = len(traceback_text) - MAX_VALUE_CHARS
         traceback_text = f"[truncated: {hidden} earlier characters] …{traceback_text[-MAX_VALUE_CHARS:]}"
