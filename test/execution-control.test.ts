@@ -186,3 +186,21 @@ describe("stop status", () => {
     expect(outcome.result.interpreterRestarted).toBe(false);
   });
 });
+
+describe("unresponsive sandbox", () => {
+  test("stopped supervisor still times out", async ({ session }) => {
+    await session.runShell("echo kept > file.txt");
+    const started = Date.now();
+
+    const outcome = await session.runShell("kill -STOP $PPID; sleep 60", { timeoutMs: 500 });
+    const elapsedMs = Date.now() - started;
+    const after = await session.runShell("cat file.txt");
+
+    expect(outcome.status).toBe(ExecutionStatus.TIMED_OUT);
+    expect(outcome.result.message).toContain("the sandbox did not respond, so it was replaced");
+    expect(outcome.result.interpreterRestarted).toBe(true);
+    // The timeout, then one grace period for SIGTERM and one for SIGKILL.
+    expect(elapsedMs).toBeLessThan(500 + 2 * 2000 + 2000);
+    expect(after.stdout).toBe("kept\n");
+  });
+});

@@ -1,5 +1,13 @@
-import { ExecutionStatus } from "../client/src/index.js";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { ExecutionStatus, type SeatbeltSession, SessionState } from "../client/src/index.js";
 import { describe, expect, test } from "./support/fixtures.js";
+
+async function waitForState(session: SeatbeltSession, state: SessionState, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while ((await session.refresh()).state !== state && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
 
 describe("interpreter crash", () => {
   test("death by signal is reported", async ({ session }) => {
@@ -46,6 +54,21 @@ describe("interpreter crash", () => {
     expect(outcome.result.interpreterRestarted).toBe(true);
     expect(after.stdout).toBe("kept False\n");
     expect(info.interpreterRestarts).toBe(1);
+  });
+});
+
+describe("restart limit", () => {
+  test("sandbox that keeps dying fails", async ({ session, client }) => {
+    const outcomes = [];
+    for (let attempt = 0; attempt < 6; attempt++) {
+      outcomes.push(await session.runShell("kill -9 $PPID; sleep 5"));
+    }
+    await waitForState(session, SessionState.FAILED, 5_000);
+
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(Array(6).fill(ExecutionStatus.CRASHED));
+    expect((await session.refresh()).state).toBe(SessionState.FAILED);
+    await expect(session.runShell("echo never")).rejects.toSatisfy((error) => ConnectError.from(error).code === Code.FailedPrecondition);
+    expect((await client.listSessions()).map((listed) => listed.sessionId)).toContain(session.id);
   });
 });
 

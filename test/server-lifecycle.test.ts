@@ -136,3 +136,36 @@ describe("missing bubblewrap", () => {
     await server.close();
   });
 });
+
+describe("workspace removal", () => {
+  test("deep directory tree is removed", async () => {
+    const server = await startTestServer();
+    const session = await createSeatbeltClient({ baseUrl: server.url }).createSession();
+    // About 10 KB of path, past PATH_MAX, built with directory descriptors.
+    const outcome = await session.runPython(
+      ["import os", "fd = os.open('.', os.O_RDONLY)", "for _ in range(40):", "    os.mkdir('d' * 250, dir_fd=fd)", "    fd = os.open('d' * 250, os.O_RDONLY, dir_fd=fd)", "print('built')"].join("\n"),
+    );
+
+    await session.close();
+    const stopped = server.close();
+
+    expect(outcome.stdout).toBe("built\n");
+    await expect(stopped).resolves.toBeUndefined();
+    await expect(readdir(session.info.workspaceDir)).rejects.toThrow(/ENOENT/);
+  });
+});
+
+describe("workspace permissions", () => {
+  test.skipIf(process.getuid?.() !== 0)("other local users cannot enter workspaces", async () => {
+    const server = await startTestServer();
+    const session = await createSeatbeltClient({ baseUrl: server.url }).createSession();
+    await session.runShell("echo private > note.txt; chmod 755 .; chmod 644 note.txt");
+
+    const stranger = await execa("setpriv", ["--reuid", "4242", "--regid", "4242", "--clear-groups", "cat", join(session.info.workspaceDir, "note.txt")], { reject: false });
+
+    expect(stranger.exitCode).not.toBe(0);
+    expect(stranger.stderr).toContain("Permission denied");
+    await session.close();
+    await server.close();
+  });
+});

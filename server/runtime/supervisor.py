@@ -105,6 +105,9 @@ class Interpreter:
         status = 0
         try:
             os.setsid()
+            # The interpreter runs the session's code, so hiding it from
+            # that code protects nothing and would stop tools like py-spy.
+            _set_dumpable(True)
             signal.set_wakeup_fd(-1)
             signal.signal(signal.SIGCHLD, signal.SIG_DFL)
             _close_all_but(sock.fileno(), late_fd)
@@ -400,7 +403,33 @@ def read_init():
             return json.loads(payload)
 
 
+def _close_inherited_fds():
+    """Close every file descriptor that the server's process passed down.
+
+    bubblewrap hands its child every descriptor without close-on-exec, such as
+    one the server inherited from the shell that started it. Only 0 to 4 are
+    the sandbox's own.
+    """
+    os.closerange(EVENTS_OUT_FD + 1, os.sysconf("SC_OPEN_MAX"))
+
+
+def _set_dumpable(dumpable):
+    """Set PR_SET_DUMPABLE, which decides who may ptrace this process.
+
+    A process that is not dumpable cannot be traced, and its /proc/PID/fd
+    cannot be opened, by the session's code, which runs as the same user. So
+    that code cannot take over the supervisor's frame channel to the server.
+    """
+    import ctypes
+
+    PR_SET_DUMPABLE = 4
+    if ctypes.CDLL(None, use_errno=True).prctl(PR_SET_DUMPABLE, int(dumpable), 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_DUMPABLE) failed")
+
+
 def main():
+    _close_inherited_fds()
+    _set_dumpable(False)
     init = read_init()
     supervisor = Supervisor(init["environment"])
     supervisor.start_interpreter()

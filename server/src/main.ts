@@ -64,7 +64,13 @@ async function main(): Promise<void> {
   // does not kill the server before it has removed the workspaces.
   const shutdown = (signal: NodeJS.Signals) => {
     logger.info({ signal }, "shutting down");
-    void server.close().then(() => process.exit(0));
+    server.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, "shutdown failed");
+        process.exit(1);
+      },
+    );
   };
   process.on("SIGINT", shutdown);
   process.on("SIGTERM", shutdown);

@@ -1,4 +1,4 @@
-import { mkdir, readFile, rm } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import http2 from "node:http2";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
@@ -16,7 +16,8 @@ import { createSessionService } from "./rpc/session-service.js";
 import { BubblewrapBackend } from "./sandbox/bubblewrap/backend.js";
 import { installRuntime } from "./sandbox/runtime-files.js";
 import { SessionRegistry, getWorkspacesDir } from "./sessions/registry.js";
-import { assertSearchableBy, createInstanceDir, removeStaleInstanceDirs } from "./state-dir.js";
+import { removeTree } from "./sessions/workspace.js";
+import { assertSearchableBy, createInstanceDir, createPrivateDir, removeStaleInstanceDirs } from "./state-dir.js";
 
 /** Time that open connections get to finish their streams when the server stops. @default 2000 */
 const CONNECTION_DRAIN_MS = 2_000;
@@ -47,18 +48,21 @@ export async function startServer(input: ServerConfigInput = {}, logger?: Logger
   const config = resolveConfig(input);
   const log = logger ?? createLogger(config.logLevel);
 
-  const stale = await removeStaleInstanceDirs(config.stateDir);
+  const stale = await removeStaleInstanceDirs(config.stateDir).catch((error: unknown) => {
+    log.error({ err: error, stateDir: config.stateDir }, "failed to remove the workspaces of servers that did not stop cleanly");
+    return [];
+  });
   if (stale.length > 0) {
     log.warn({ stateDir: config.stateDir, removed: stale }, "removed workspaces of servers that did not stop cleanly");
   }
-  const instanceDir = await createInstanceDir(config.stateDir);
+  const instanceDir = await createInstanceDir(config.stateDir, config.sandboxGid);
   if (config.sandboxUid !== undefined) {
     await assertSearchableBy(instanceDir, config.sandboxUid, config.sandboxGid ?? config.sandboxUid);
   }
   const runtimeDir = join(instanceDir, "runtime");
   await installRuntime(runtimeDir, config.python);
   const workspacesDir = getWorkspacesDir(instanceDir);
-  await mkdir(workspacesDir, { mode: 0o711 });
+  await createPrivateDir(workspacesDir, config.sandboxGid);
 
   const backend = await BubblewrapBackend.detect({ bubblewrapPath: config.bubblewrapPath, runtimeDir, python: config.python, uid: config.sandboxUid, gid: config.sandboxGid });
   if (!backend.status.available) {
@@ -114,7 +118,7 @@ export async function startServer(input: ServerConfigInput = {}, logger?: Logger
       }, CONNECTION_DRAIN_MS);
       await stopped;
       clearTimeout(drain);
-      await rm(instanceDir, { recursive: true, force: true });
+      await removeTree(instanceDir).catch((error: unknown) => log.error({ err: error, instanceDir }, "failed to remove the server's directory"));
       log.info("server stopped");
     })();
     return closing;

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
-import { mkdir, readdir, rm, stat } from "node:fs/promises";
+import { chown, mkdir, readdir, stat } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
+import { removeTree } from "./sessions/workspace.js";
 
 const INSTANCE_DIR_PATTERN = /^(\d+)-[0-9a-f]{8}$/;
 
@@ -23,8 +24,21 @@ export async function removeStaleInstanceDirs(stateDir: string): Promise<string[
     const match = INSTANCE_DIR_PATTERN.exec(name);
     return match !== null && Number(match[1]) !== process.pid && !isProcessAlive(Number(match[1]));
   });
-  await Promise.all(stale.map((name) => rm(join(stateDir, name), { recursive: true, force: true })));
+  await Promise.all(stale.map((name) => removeTree(join(stateDir, name))));
   return stale;
+}
+
+/**
+ * Creates a directory that only its owner and the sandbox group may enter
+ * (mode 0710). The sandbox user needs to enter it to mount what it holds;
+ * other local users must not reach a workspace, where sandboxed code can
+ * leave anything, a set-user-ID copy of a program included.
+ */
+export async function createPrivateDir(dir: string, sandboxGid: number | undefined): Promise<void> {
+  await mkdir(dir, { mode: 0o710 });
+  if (sandboxGid !== undefined) {
+    await chown(dir, process.getuid?.() ?? 0, sandboxGid);
+  }
 }
 
 /**
@@ -32,10 +46,10 @@ export async function removeStaleInstanceDirs(stateDir: string): Promise<string[
  * id, so that several servers (tests run many) never share a workspace or a
  * runtime copy, and a later server can tell that it is stale.
  */
-export async function createInstanceDir(stateDir: string): Promise<string> {
+export async function createInstanceDir(stateDir: string, sandboxGid: number | undefined): Promise<string> {
   await mkdir(stateDir, { recursive: true, mode: 0o711 });
   const dir = join(stateDir, `${process.pid}-${randomBytes(4).toString("hex")}`);
-  await mkdir(dir, { mode: 0o711 });
+  await createPrivateDir(dir, sandboxGid);
   return dir;
 }
 

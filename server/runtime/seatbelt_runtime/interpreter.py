@@ -200,6 +200,12 @@ def _prepare_process(environment, late_fd):
     # PYTHONPATH at start-up, so the session's PYTHONPATH is applied here.
     # The working directory replaces the runtime's folder as the first entry,
     # as with `python -c`.
+    # The supervisor runs with -s, so that no file in the workspace (HOME)
+    # runs inside it; the session's own interpreter gets the user site back.
+    import site
+
+    site.ENABLE_USER_SITE = True
+    site.addusersitepackages(None)
     extra_paths = [path for path in environment.get("PYTHONPATH", "").split(os.pathsep) if path]
     sys.path[0:1] = ["", *extra_paths]
     sys.argv = [""]

@@ -3,7 +3,7 @@ import type { Logger } from "pino";
 import type { Execution, StopReason, Task } from "./execution.js";
 import { type ExecutionId, type SessionId, createSessionId } from "./ids.js";
 import { Session, type SessionContext } from "./session.js";
-import { createWorkspace, removeWorkspace } from "./workspace.js";
+import { createWorkspace, removeTree } from "./workspace.js";
 
 export interface RegistryOptions extends SessionContext {
   readonly workspacesDir: string;
@@ -37,7 +37,7 @@ export class SessionRegistry {
       this.sessions.set(id, session);
       return session;
     } catch (error) {
-      await removeWorkspace(workspaceDir);
+      await this.removeWorkspace(workspaceDir);
       throw error;
     }
   }
@@ -59,8 +59,17 @@ export class SessionRegistry {
     }
     this.sessions.delete(session.id);
     await session.close(reason);
-    await removeWorkspace(session.options.workspaceDir);
+    await this.removeWorkspace(session.options.workspaceDir);
     return session;
+  }
+
+  /** Removes a workspace; a failure is logged, because the session is gone either way. */
+  private async removeWorkspace(dir: string): Promise<void> {
+    try {
+      await removeTree(dir);
+    } catch (error) {
+      this.logger.error({ err: error, workspaceDir: dir }, "failed to remove a workspace");
+    }
   }
 
   /** Queues a task on a session and keeps its execution findable until it expires. */

@@ -27,6 +27,13 @@ export interface SessionOptions {
   readonly profileName: string;
 }
 
+/** Sandbox replacements allowed within RESTART_WINDOW_MS before the session fails. @default 5 */
+const MAX_RESTARTS_PER_WINDOW = 5;
+/** @default 60000 */
+const RESTART_WINDOW_MS = 60_000;
+/** Largest count accepted from one LATE_OUTPUT frame, which is far above a real one. */
+const MAX_LATE_BYTES_PER_FRAME = 2 ** 32;
+
 const OUTPUT_STREAMS = {
   [FrameType.stdout]: OutputStream.STDOUT,
   [FrameType.stderr]: OutputStream.STDERR,
@@ -52,6 +59,7 @@ export class Session {
   private chunkers = { [FrameType.stdout]: new Utf8Chunker(), [FrameType.stderr]: new Utf8Chunker() };
   private timeoutTimer: NodeJS.Timeout | undefined;
   private graceTimer: NodeJS.Timeout | undefined;
+  private recentRestarts: number[] = [];
   private markReady: () => void = () => {};
   private failStart: (error: Error) => void = () => {};
 
@@ -82,12 +90,14 @@ export class Session {
       this.markReady = resolve;
       this.failStart = reject;
     });
-    this.sandbox = this.context.backend.start({
+    // Frames and the exit of a sandbox that has been replaced are ignored.
+    const sandbox: SandboxProcess = this.context.backend.start({
       workspaceDir: this.options.workspaceDir,
       sessionEnv: this.options.env,
-      onFrame: (frame) => this.handleFrame(frame),
-      onExit: (exit) => this.handleSandboxExit(exit),
+      onFrame: (frame) => sandbox === this.sandbox && this.handleFrame(frame),
+      onExit: (exit) => sandbox === this.sandbox && this.handleSandboxExit(exit),
     });
+    this.sandbox = sandbox;
 
     const startTimeoutMs = this.context.startTimeoutMs;
     const timer = setTimeout(() => this.failStart(new Error(`sandbox did not start within ${startTimeoutMs} ms`)), startTimeoutMs);
@@ -153,6 +163,16 @@ export class Session {
     this.graceTimer = setTimeout(() => {
       this.logger.warn({ executionId: execution.id, reason }, "execution ignored the interrupt; killing it");
       this.sandbox.send(encodeJsonFrame(FrameType.signal, execution.number, { action: "kill" }));
+      // The kill is carried out inside the sandbox, which the session's code
+      // may have stopped or broken. Without a result by the next grace
+      // period, the server ends the execution and replaces the sandbox.
+      this.graceTimer = setTimeout(() => {
+        const stop = describeStop(reason, execution.timeoutMs);
+        this.replaceSandbox("the sandbox did not carry out a kill", {
+          status: stop.status,
+          message: `${stop.message}; the sandbox did not respond, so it was replaced and the variables are lost`,
+        });
+      }, this.context.killGraceMs);
     }, this.context.killGraceMs);
     return true;
   }
@@ -224,14 +244,16 @@ export class Session {
         this.handleResult(frame);
         return;
       case FrameType.lateOutput:
-        this.lateOutputBytes += readCount(frame.payload, "bytes");
+        this.lateOutputBytes = Math.min(Number.MAX_SAFE_INTEGER, this.lateOutputBytes + readCount(frame.payload, "bytes"));
         return;
       case FrameType.restarted:
-        this.interpreterRestarts++;
-        this.logger.warn({ detail: frame.payload.toString() }, "idle interpreter ended and was replaced");
+        this.countInterpreterRestart();
         return;
       default:
-        this.logger.warn({ type: frame.type }, "ignored unknown frame from sandbox");
+        this.replaceSandbox(`the sandbox sent a frame of unknown type ${frame.type}`, {
+          status: ExecutionStatus.CRASHED,
+          message: "the sandbox broke the frame protocol, so it was replaced and the variables are lost",
+        });
     }
   }
 
@@ -274,7 +296,7 @@ export class Session {
       this.emitServerResult(execution, { status: ExecutionStatus.CRASHED, message: "the sandbox sent a malformed result" });
     } else {
       if (parsed.data.interpreterRestarted) {
-        this.interpreterRestarts++;
+        this.countInterpreterRestart();
       }
       const result = buildExecutionResult(parsed.data, {
         stopReason: execution.stopReason,
@@ -296,23 +318,57 @@ export class Session {
     // Code in the sandbox can end the sandbox itself (by killing its
     // supervisor, say). The session replaces it on the same workspace, like
     // any interpreter crash, and queued executions run in the new one.
-    this.logger.error({ exitCode: exit.exitCode, signal: exit.signal, diagnostics: exit.diagnostics }, "sandbox exited unexpectedly; starting a new one");
+    this.logger.error({ exitCode: exit.exitCode, signal: exit.signal, diagnostics: exit.diagnostics }, "sandbox exited unexpectedly");
+    const detail = exit.diagnostics ? ` (${exit.diagnostics})` : "";
+    this.endRunningExecution({
+      status: ExecutionStatus.CRASHED,
+      message: `the sandbox exited unexpectedly${detail}; it is being replaced and the variables are lost`,
+    });
+    this.relaunchSandbox();
+  }
+
+  /**
+   * Kills a sandbox that misbehaves, ends the running execution with the
+   * given outcome, and starts a new sandbox on the same workspace.
+   */
+  private replaceSandbox(reason: string, outcome: { status: ExecutionStatus; message: string }): void {
+    if (this.state === SessionState.CLOSED || this.state === SessionState.FAILED) {
+      return;
+    }
+    this.logger.error({ reason }, "replacing the sandbox");
+    this.endRunningExecution(outcome);
+    const old = this.sandbox;
+    void old.kill().then(() => {
+      if (this.sandbox === old) {
+        this.relaunchSandbox();
+      }
+    });
+  }
+
+  /** Ends the running execution from the server's side and holds the queue until a sandbox is ready. */
+  private endRunningExecution(outcome: { status: ExecutionStatus; message: string }): void {
     this.state = SessionState.STARTING;
-    this.interpreterRestarts++;
+    this.countInterpreterRestart();
     const execution = this.running;
     if (execution !== undefined) {
       this.flushOutput(execution);
-      execution.emit({
-        case: "result",
-        value: create(ExecutionResultSchema, {
-          status: ExecutionStatus.CRASHED,
-          interpreterRestarted: true,
-          message: `the sandbox exited unexpectedly${exit.diagnostics ? ` (${exit.diagnostics})` : ""}; a new one was started and the variables are lost`,
-        }),
-      });
+      execution.emit({ case: "result", value: create(ExecutionResultSchema, { ...outcome, interpreterRestarted: true }) });
       this.finishRunning();
     }
+  }
+
+  private relaunchSandbox(): void {
+    const now = Date.now();
+    this.recentRestarts = [...this.recentRestarts.filter((time) => now - time < RESTART_WINDOW_MS), now];
+    if (this.recentRestarts.length > MAX_RESTARTS_PER_WINDOW) {
+      this.failSession(new Error(`the sandbox ended ${this.recentRestarts.length} times within ${RESTART_WINDOW_MS} ms`));
+      return;
+    }
     this.launchSandbox().catch((error: unknown) => this.failSession(error as Error));
+  }
+
+  private countInterpreterRestart(): void {
+    this.interpreterRestarts = Math.min(0xffff_ffff, this.interpreterRestarts + 1);
   }
 
   /** Marks the session unusable after its sandbox could not be replaced. */
@@ -322,6 +378,7 @@ export class Session {
     }
     this.state = SessionState.FAILED;
     this.logger.error({ err: error }, "sandbox could not be restarted");
+    void this.sandbox.kill();
     for (const execution of this.queue.splice(0)) {
       this.emitServerResult(execution, { status: ExecutionStatus.CRASHED, message: `the session's sandbox could not be restarted: ${error.message}; delete the session` });
     }
@@ -338,5 +395,5 @@ function parseJson(payload: Buffer): unknown {
 
 function readCount(payload: Buffer, field: string): number {
   const value = (parseJson(payload) as Record<string, unknown> | undefined)?.[field];
-  return typeof value === "number" && Number.isSafeInteger(value) && value >= 0 ? value : 0;
+  return typeof value === "number" && Number.isSafeInteger(value) && value >= 0 ? Math.min(value, MAX_LATE_BYTES_PER_FRAME) : 0;
 }

@@ -1,5 +1,6 @@
-import { chown, mkdir, rm } from "node:fs/promises";
+import { chown, mkdir } from "node:fs/promises";
 import { join } from "node:path";
+import { execa } from "execa";
 
 /**
  * Creates a session's workspace, owned by the sandbox user and closed to
@@ -14,7 +15,12 @@ export async function createWorkspace(parentDir: string, name: string, owner: { 
   return dir;
 }
 
-/** Removes a workspace and everything in it. */
-export async function removeWorkspace(dir: string): Promise<void> {
-  await rm(dir, { recursive: true, force: true, maxRetries: 3 });
+/**
+ * Removes a directory tree that sandboxed code may have shaped. GNU rm walks
+ * the tree relative to open directories, so it copes with paths longer than
+ * PATH_MAX (Node's fs.rm fails on them with ENAMETOOLONG), never follows a
+ * symbolic link, and stays on the tree's own file system.
+ */
+export async function removeTree(dir: string): Promise<void> {
+  await execa("rm", ["-rf", "--one-file-system", "--", dir], { extendEnv: false, env: { LC_ALL: "C" } });
 }

@@ -103,6 +103,8 @@ describe("buildBubblewrapArgs", () => {
       "/",
       "--",
       "/usr/bin/python3",
+      "-s",
+      "-E",
       "/run/seatbelt/supervisor.py",
     ]);
   });
@@ -131,7 +133,7 @@ describe("buildBubblewrapArgs", () => {
 
     expect(SANDBOX_RUNTIME_DIR).toBe("/run/seatbelt");
     expect(indexOfSequence(args, ["--ro-bind", "/opt/seatbelt/server/runtime", SANDBOX_RUNTIME_DIR])).toBeGreaterThan(-1);
-    expect(args.slice(-2)).toEqual(["/usr/bin/python3", `${SANDBOX_RUNTIME_DIR}/supervisor.py`]);
+    expect(args.slice(-4)).toEqual(["/usr/bin/python3", "-s", "-E", `${SANDBOX_RUNTIME_DIR}/supervisor.py`]);
   });
 
   test("workspace bound writable at same path", () => {

@@ -85,6 +85,10 @@ export function buildBubblewrapArgs(options: BubblewrapPlanOptions): string[] {
     "/",
     "--",
     options.python,
+    // -s and -E: no user site directory (which lies in the workspace) and
+    // no PYTHON* variable shapes the supervisor, only the interpreter.
+    "-s",
+    "-E",
     `${SANDBOX_RUNTIME_DIR}/supervisor.py`,
   ];
 }
