@@ -181,6 +181,10 @@ def _receive_request(sock):
     return json.loads(_receive_exactly(sock, length)), fds
 
 
+# NOTE: the session's code runs in this process and can reach sock, so a
+# thread of one cell can send a forged reply for a later cell. Only a
+# reply channel outside the process, such as a pipe that the supervisor
+# watches for the interpreter's exit, would close that.
 def _send_reply(sock, reply):
     body = json.dumps(reply).encode()
     sock.sendall(LENGTH.pack(len(body)) + body)
