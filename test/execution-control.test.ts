@@ -204,3 +204,13 @@ describe("unresponsive sandbox", () => {
     expect(after.stdout).toBe("kept\n");
   });
 });
+
+describe("interrupt traceback", () => {
+  test("ends in the session's code", async ({ session }) => {
+    const outcome = await session.runPython("import time\ntime.sleep(60)", { timeoutMs: 300 });
+
+    expect(outcome.error?.name).toBe("KeyboardInterrupt");
+    expect(outcome.error?.traceback).toMatch(/line 2, in <module>\n {4}time\.sleep\(60\)\nKeyboardInterrupt\n$/);
+    expect(outcome.error?.traceback).not.toContain("seatbelt_runtime");
+  });
+});

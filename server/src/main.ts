@@ -54,26 +54,41 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const logger = createLogger((input.logLevel as string | undefined) ?? "info");
-  const server = await startServer(input, logger).catch((error: unknown) => {
-    const message = error instanceof ZodError ? error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; ") : String(error);
-    logger.fatal({ err: error }, `server failed to start: ${message}`);
-    process.exit(1);
-  });
 
-  // The handlers stay installed during shutdown, so that a second signal
-  // does not kill the server before it has removed the workspaces.
+  // The handlers are installed before the server starts, so that a signal
+  // that arrives during start-up waits for it and then removes what it made.
+  // They stay installed during shutdown, so that a second signal does not
+  // kill the server before it has removed the workspaces.
+  const starting = startServer(input, logger);
   const shutdown = (signal: NodeJS.Signals) => {
     logger.info({ signal }, "shutting down");
-    server.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error({ err: error }, "shutdown failed");
-        process.exit(1);
-      },
-    );
+    starting
+      .then((server) => server.close())
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          logger.error({ err: error }, "shutdown failed");
+          process.exit(1);
+        },
+      );
   };
   process.on("SIGINT", shutdown);
   process.on("SIGTERM", shutdown);
+
+  await starting.catch((error: unknown) => {
+    logger.fatal({ err: error }, `server failed to start: ${describeStartError(error)}`);
+    process.exit(1);
+  });
+}
+
+function describeStartError(error: unknown): string {
+  if (error instanceof ZodError) {
+    return error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; ");
+  }
+  if ((error as NodeJS.ErrnoException).code === "EADDRINUSE") {
+    return `${String(error)}; another process listens there, so choose another address with --port or --host`;
+  }
+  return String(error);
 }
 
 await main();

@@ -24,6 +24,7 @@ import types
 from seatbelt_runtime import streams
 
 LENGTH = struct.Struct(">I")
+RUNTIME_DIR = os.path.dirname(os.path.abspath(__file__))
 MAX_VALUE_CHARS = 64 * 1024
 TOP_LEVEL_AWAIT = ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
 # inspect.CO_COROUTINE, without importing inspect at start-up.
@@ -47,6 +48,16 @@ def _user_traceback(error):
     tb = error.__traceback__
     while tb is not None and not tb.tb_frame.f_code.co_filename.startswith("<cell-"):
         tb = tb.tb_next
+    # An interrupt is raised inside this runtime's SIGINT handler, which
+    # would otherwise show as the last frame.
+    last_own = None
+    entry = tb
+    while entry is not None:
+        if not entry.tb_frame.f_code.co_filename.startswith(RUNTIME_DIR):
+            last_own = entry
+        entry = entry.tb_next
+    if last_own is not None:
+        last_own.tb_next = None
     return "".join(traceback.format_exception(type(error), error, tb))
 
 
