@@ -40,14 +40,10 @@ async function readVersion(): Promise<string> {
 }
 
 /**
- * Starts a server: installs the runtime, checks the sandbox backend and
- * listens on one HTTP/2 port that serves the gRPC, gRPC-Web and Connect
- * protocols.
+ * Creates this instance's directories, with the runtime installed, after
+ * removing those of instances that did not stop cleanly.
  */
-export async function startServer(input: ServerConfigInput = {}, logger?: Logger): Promise<SeatbeltServer> {
-  const config = resolveConfig(input);
-  const log = logger ?? createLogger(config.logLevel);
-
+async function prepareInstanceDirs(config: ServerConfig, log: Logger): Promise<{ instanceDir: string; runtimeDir: string; workspacesDir: string }> {
   const stale = await removeStaleInstanceDirs(config.stateDir).catch((error: unknown) => {
     log.error({ err: error, stateDir: config.stateDir }, "failed to remove the workspaces of servers that did not stop cleanly");
     return [];
@@ -55,6 +51,7 @@ export async function startServer(input: ServerConfigInput = {}, logger?: Logger
   if (stale.length > 0) {
     log.warn({ stateDir: config.stateDir, removed: stale }, "removed workspaces of servers that did not stop cleanly");
   }
+
   const instanceDir = await createInstanceDir(config.stateDir, config.sandboxGid);
   if (config.sandboxUid !== undefined) {
     await assertSearchableBy(instanceDir, config.sandboxUid, config.sandboxGid ?? config.sandboxUid);
@@ -63,7 +60,19 @@ export async function startServer(input: ServerConfigInput = {}, logger?: Logger
   await installRuntime(runtimeDir, config.python);
   const workspacesDir = getWorkspacesDir(instanceDir);
   await createPrivateDir(workspacesDir, config.sandboxGid);
+  return { instanceDir, runtimeDir, workspacesDir };
+}
 
+/**
+ * Starts a server: installs the runtime, checks the sandbox backend and
+ * listens on one HTTP/2 port that serves the gRPC, gRPC-Web and Connect
+ * protocols.
+ */
+export async function startServer(input: ServerConfigInput = {}, logger?: Logger): Promise<SeatbeltServer> {
+  const config = resolveConfig(input);
+  const log = logger ?? createLogger(config.logLevel);
+
+  const { instanceDir, runtimeDir, workspacesDir } = await prepareInstanceDirs(config, log);
   const backend = await BubblewrapBackend.detect({ bubblewrapPath: config.bubblewrapPath, runtimeDir, python: config.python, uid: config.sandboxUid, gid: config.sandboxGid });
   if (!backend.status.available) {
     log.error({ reason: backend.status.reason }, "no sandbox backend is available; CreateSession will fail");
@@ -95,10 +104,15 @@ export async function startServer(input: ServerConfigInput = {}, logger?: Logger
     connections.add(connection);
     connection.on("close", () => connections.delete(connection));
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(config.port, config.host, () => resolve());
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(config.port, config.host, () => resolve());
+    });
+  } catch (error) {
+    await removeTree(instanceDir);
+    throw error;
+  }
   const { port } = server.address() as AddressInfo;
   const host = config.host.includes(":") ? `[${config.host}]` : config.host;
   log.info({ host: config.host, port, backend: backend.status }, "server listening");
