@@ -9,6 +9,9 @@ export const SANDBOX_INFO_FD = 5;
 /** Time that kill() waits for the kernel to end the rest of the sandbox. @default 2000 */
 const PID_NAMESPACE_EXIT_TIMEOUT_MS = 2_000;
 
+/** Time that kill() gives bubblewrap to exit after its sandbox's init process was killed. @default 1000 */
+const BUBBLEWRAP_EXIT_TIMEOUT_MS = 1_000;
+
 /** Bytes of bubblewrap's and the supervisor's stderr kept to explain a failure. */
 const MAX_DIAGNOSTIC_BYTES = 16 * 1024;
 
@@ -135,17 +138,40 @@ export class SandboxProcess {
   }
 
   /**
-   * Kills the sandbox and waits for it to exit. SIGKILL on bubblewrap takes
-   * every process of the sandbox with it: its init process dies with it
-   * (die-with-parent), and the kernel ends the rest of the PID namespace.
+   * Kills the sandbox and waits for it to exit. Killing the sandbox's init
+   * process ends its PID namespace, so the kernel ends every other process
+   * in it, and bubblewrap, which is the init process's parent, reaps it and
+   * exits. Killing bubblewrap first would work too (the init process dies
+   * with it), but would leave the init process to the host's init to reap.
    */
   async kill(): Promise<SandboxExit> {
-    if (this.running) {
+    if (this.running && !(await this.killInit())) {
       this.child.kill("SIGKILL");
     }
+    const timer = setTimeout(() => this.child.kill("SIGKILL"), BUBBLEWRAP_EXIT_TIMEOUT_MS);
     const exit = await this.exited;
+    clearTimeout(timer);
     await this.waitForInitExit();
     return exit;
+  }
+
+  /** Sends SIGKILL to the sandbox's init process; false when it is unknown or not bubblewrap's child. */
+  private async killInit(): Promise<boolean> {
+    if (this.initPid === undefined || this.child.pid === undefined) {
+      return false;
+    }
+    // While bubblewrap runs, its child's pid cannot have been reused, but the
+    // parent is checked anyway rather than signal a stranger.
+    const status = await readFile(`/proc/${this.initPid}/status`, "utf8").catch(() => "");
+    if (!status.includes(`\nPPid:\t${this.child.pid}\n`)) {
+      return false;
+    }
+    try {
+      process.kill(this.initPid, "SIGKILL");
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   /**

@@ -68,7 +68,11 @@ export class BubblewrapBackend {
     }
 
     const version = (await execa(path, ["--version"], { reject: false })).stdout.replace(/^bubblewrap\s*/, "").trim();
-    const trial = await execa(path, ["--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent", "--ro-bind", "/", "/", "--", "/bin/true"], {
+    // --as-pid-1 runs /bin/true without bubblewrap's init process, which
+    // would otherwise outlive bubblewrap briefly and be left to the host's
+    // init to reap.
+    const trialArgs = ["--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent", "--as-pid-1", "--ro-bind", "/", "/", "--", "/bin/true"];
+    const trial = await execa(path, trialArgs, {
       reject: false,
       extendEnv: false,
       env: {},
