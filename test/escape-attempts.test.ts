@@ -1,12 +1,13 @@
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { type AddressInfo, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { ExecutionStatus, type SeatbeltSession } from "../client/src/index.js";
 import { afterAll } from "vitest";
 import { describe, expect, test } from "./support/fixtures.js";
+import { findProcesses, waitUntil } from "./support/processes.js";
 
 // Attacks on the sandbox and on the server's frame channel that the current
 // version contains. Each test plants evidence on the host (a secret, a file
@@ -55,29 +56,6 @@ function createMarker(): string {
 /** Quotes a value for /bin/sh. */
 function quote(value: string): string {
   return `'${value.replaceAll("'", "'\\''")}'`;
-}
-
-/** Returns the pids of host processes whose command line is exactly argv. */
-async function findProcesses(argv: readonly string[]): Promise<number[]> {
-  const wanted = `${argv.join("\0")}\0`;
-  const pids: number[] = [];
-  for (const name of await readdir("/proc")) {
-    if (!/^\d+$/.test(name)) {
-      continue;
-    }
-    const cmdline = await readFile(`/proc/${name}/cmdline`, "utf8").catch(() => "");
-    if (cmdline === wanted) {
-      pids.push(Number(name));
-    }
-  }
-  return pids;
-}
-
-async function waitUntil(condition: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition()) && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 /** Writes a world-readable secret below parentDir, so only the mount plan hides it. */

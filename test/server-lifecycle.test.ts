@@ -1,38 +1,14 @@
-import { readdir, readFile } from "node:fs/promises";
-import { chmod, mkdtemp, rm } from "node:fs/promises";
+import { chmod, mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { execa } from "execa";
 import { ExecutionStatus, createSeatbeltClient } from "../client/src/index.js";
-import { startTestServer } from "./support/fixtures.js";
-import { describe, expect, test } from "./support/fixtures.js";
+import { describe, expect, startTestServer, test } from "./support/fixtures.js";
+import { findProcesses, waitUntil } from "./support/processes.js";
 
 const SERVER_MAIN = fileURLToPath(new URL("../server/dist/main.js", import.meta.url));
-
-/** Returns the pids of processes whose command line is exactly argv. */
-async function findProcesses(argv: readonly string[]): Promise<number[]> {
-  const wanted = `${argv.join("\0")}\0`;
-  const pids: number[] = [];
-  for (const name of await readdir("/proc")) {
-    if (!/^\d+$/.test(name)) {
-      continue;
-    }
-    const cmdline = await readFile(`/proc/${name}/cmdline`, "utf8").catch(() => "");
-    if (cmdline === wanted) {
-      pids.push(Number(name));
-    }
-  }
-  return pids;
-}
-
-async function waitUntil(condition: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition()) && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 /** Starts `node server/dist/main.js` on a free port and resolves with its URL from the start-up log line. */
 async function spawnServer(stateDir: string) {
