@@ -202,7 +202,7 @@ describe("grpc-js client", () => {
       expect(firstOutput?.response.output?.text).toBe("before\n");
       expect(result?.response.result?.status).toBe("EXECUTION_STATUS_OK");
       // The code sleeps one second between its writes. A 700 ms gap leaves
-      // room for scheduling but fails if the server holds output to the end.
+      // room for scheduling but fails if the server keeps output back until the end.
       expect(result!.receivedAtMs - firstOutput!.receivedAtMs).toBeGreaterThan(700);
     } finally {
       clients.close();

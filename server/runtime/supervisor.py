@@ -326,8 +326,10 @@ class Supervisor:
             self.current.pipes.pop(fd, None)
 
     def _report_late_output(self, force=False):
+        if not self.late_bytes:
+            return
         now = time.monotonic()
-        if self.late_bytes and (force or now - self.late_reported_at >= LATE_OUTPUT_REPORT_INTERVAL_S):
+        if force or now - self.late_reported_at >= LATE_OUTPUT_REPORT_INTERVAL_S:
             send_json(protocol.LATE_OUTPUT, 0, {"bytes": self.late_bytes})
             self.late_bytes = 0
             self.late_reported_at = now

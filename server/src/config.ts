@@ -8,7 +8,7 @@ export const DEFAULT_HOST = "127.0.0.1";
 export const DEFAULT_PORT = 50051;
 /** @default "/usr/bin/python3", Debian's interpreter, which has numpy. */
 export const DEFAULT_PYTHON = "/usr/bin/python3";
-/** User and group that sandboxes run as when the server runs as root. @default 65534 (nobody) */
+/** User and group id of sandboxes when the server runs as root. @default 65534, the "nobody" user on Debian */
 export const DEFAULT_SANDBOX_ID = 65534;
 /** @default 120000 */
 export const DEFAULT_PYTHON_TIMEOUT_MS = 120_000;

@@ -30,9 +30,9 @@ export async function removeStaleInstanceDirs(stateDir: string): Promise<string[
 
 /**
  * Creates a directory that only its owner and the sandbox group may enter
- * (mode 0710). The sandbox user needs to enter it to mount what it holds;
- * other local users must not reach a workspace, where sandboxed code can
- * leave anything, a set-user-ID copy of a program included.
+ * (mode 0710). The sandbox user enters it to mount what it contains. Other
+ * local users must not reach a workspace, because sandboxed code can leave
+ * anything there, a set-user-ID copy of a program included.
  */
 export async function createPrivateDir(dir: string, sandboxGid: number | undefined): Promise<void> {
   await mkdir(dir, { mode: 0o710 });

@@ -16,7 +16,7 @@ export async function findProcesses(argv: readonly string[]): Promise<number[]> 
   return pids;
 }
 
-/** Polls condition every 50 ms until it holds or timeoutMs has passed. */
+/** Polls condition every 50 ms until it is true or timeoutMs has passed. */
 export async function waitUntil(condition: () => Promise<boolean>, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition()) && Date.now() < deadline) {

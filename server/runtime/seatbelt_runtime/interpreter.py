@@ -128,7 +128,7 @@ class Interpreter:
             self._evaluate(cell.code)
             value = namespace.pop(RESULT_NAME, None) if cell.has_result else None
             # repr() runs the session's own code, so it may raise too.
-            shown = None if value is None else _truncate(repr(value))
+            value_repr = None if value is None else _truncate(repr(value))
         except SystemExit as exit_request:
             return _system_exit_reply(exit_request)
         except BaseException as error:  # noqa: B902 - every exception is the cell's result
@@ -136,8 +136,8 @@ class Interpreter:
         finally:
             namespace.pop(RESULT_NAME, None)
         reply = {"status": "ok"}
-        if shown is not None:
-            reply["value"] = shown
+        if value_repr is not None:
+            reply["value"] = value_repr
         return reply
 
 

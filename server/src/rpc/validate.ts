@@ -4,9 +4,9 @@ import type { CreateSessionRequest, Limits } from "../gen/seatbelt/v1/session_pb
 import type { Task } from "../sessions/execution.js";
 import type { NewSessionOptions } from "../sessions/registry.js";
 
-/** Longest environment variable name accepted. @default 256 */
+/** Maximum length of an environment variable name. @default 256 */
 export const MAX_ENV_NAME_BYTES = 256;
-/** Longest environment variable value accepted. @default 32 KiB */
+/** Maximum length of an environment variable value. @default 32 KiB */
 export const MAX_ENV_VALUE_BYTES = 32 * 1024;
 /** Most environment variables accepted in one request. @default 256 */
 export const MAX_ENV_ENTRIES = 256;

@@ -7,8 +7,8 @@ const RUNTIME_SOURCE_DIR = fileURLToPath(new URL("../../runtime/", import.meta.u
 
 /**
  * Copies the runtime into a directory of its own that the sandbox user can
- * read, because the server's checkout may live where that user cannot
- * (under /root, say), and byte-compiles it once so that no sandbox pays for
+ * read, because the server's checkout may live where that user cannot, such
+ * as under /root. The copy is byte-compiled once, so that no sandbox pays for
  * compiling it at start.
  */
 export async function installRuntime(targetDir: string, python: string): Promise<void> {

@@ -7,7 +7,7 @@ export type Task =
   | { readonly kind: "python"; readonly code: string }
   | { readonly kind: "shell"; readonly command?: string; readonly argv?: readonly string[]; readonly workdir?: string };
 
-/** Why the server stopped an execution before it ended by itself. */
+/** Reason for which the server stopped an execution before it ended by itself. */
 export type StopReason = "timeout" | "cancel" | "disconnect" | "session-deleted" | "shutdown";
 
 export type ExecutionPhase = "queued" | "running" | "finished";
@@ -62,8 +62,8 @@ export class Execution {
    */
   async *follow(fromSeq: bigint, signal: AbortSignal): AsyncGenerator<ExecuteResponse> {
     // TODO: every event is kept until the execution is forgotten, so a flood
-    // of output grows server memory; bounding retention needs a byte cap
-    // that drops the oldest events and tells late readers which range went.
+    // of output grows server memory. Bounding retention needs a byte cap that
+    // drops the oldest events and reports the dropped range to late readers.
     let index = fromSeq > 1n ? Number(fromSeq - 1n) : 0;
     while (!signal.aborted) {
       while (index < this.events.length) {

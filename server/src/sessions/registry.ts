@@ -98,7 +98,7 @@ export class SessionRegistry {
   }
 }
 
-/** Directory that holds the workspaces of one server instance. */
+/** Returns the directory that contains the workspaces of one server instance. */
 export function getWorkspacesDir(instanceDir: string): string {
   return join(instanceDir, "workspaces");
 }

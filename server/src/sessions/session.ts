@@ -227,7 +227,7 @@ export class Session {
     this.startNext();
   }
 
-  private emitServerResult(execution: Execution, outcome: { status: ExecutionStatus; message: string }): void {
+  private emitServerResult(execution: Execution, outcome: { status: ExecutionStatus; message: string; interpreterRestarted?: boolean }): void {
     execution.emit({ case: "result", value: create(ExecutionResultSchema, outcome) });
   }
 
@@ -345,14 +345,14 @@ export class Session {
     });
   }
 
-  /** Ends the running execution from the server's side and holds the queue until a sandbox is ready. */
+  /** Ends the running execution from the server's side and pauses the queue until a sandbox is ready. */
   private endRunningExecution(outcome: { status: ExecutionStatus; message: string }): void {
     this.state = SessionState.STARTING;
     this.countInterpreterRestart();
     const execution = this.running;
     if (execution !== undefined) {
       this.flushOutput(execution);
-      execution.emit({ case: "result", value: create(ExecutionResultSchema, { ...outcome, interpreterRestarted: true }) });
+      this.emitServerResult(execution, { ...outcome, interpreterRestarted: true });
       this.finishRunning();
     }
   }

@@ -7,7 +7,7 @@ import { lstat, readlink } from "node:fs/promises";
  */
 export const SYSTEM_PATHS = ["/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc", "/opt"] as const;
 
-/** How one system path exists on the host. */
+/** Kind of one system path on the host: a directory, or a symbolic link and its target. */
 export type HostEntry = { readonly path: string; readonly kind: "directory" } | { readonly path: string; readonly kind: "symlink"; readonly target: string };
 
 /** Reads which system paths exist on this host and which are symbolic links. */

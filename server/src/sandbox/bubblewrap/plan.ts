@@ -1,6 +1,6 @@
 import type { HostEntry } from "./host-layout.js";
 
-/** Where the runtime directory appears inside every sandbox. */
+/** Mount point of the runtime directory inside every sandbox. */
 export const SANDBOX_RUNTIME_DIR = "/run/seatbelt";
 
 /** Everything that decides the bubblewrap command line of one session. */
@@ -36,10 +36,10 @@ function setEnvironment(environment: Readonly<Record<string, string>>): string[]
  * profile: system directories read-only, no home directories, a private /tmp,
  * the workspace writable, no network unless asked for.
  *
- * Order matters to bubblewrap, which applies mounts left to right: /tmp must
- * exist before anything is mounted below it, and `--remount-ro /` must come
- * last so that the root that bubblewrap built (where the mount points were
- * created) is read-only once the sandbox runs. Every mount target lies on
+ * Order matters because bubblewrap applies mounts left to right. /tmp must
+ * exist before anything is mounted below it. `--remount-ro /` must come
+ * last, so that the root that bubblewrap built, where it created the mount
+ * points, is read-only once the sandbox runs. Every mount target lies on
  * that fresh root or in a fresh tmpfs, never in a host directory that
  * sandboxed code can write, so nothing a session plants can redirect the
  * setup of a later sandbox.
