@@ -62,16 +62,25 @@ class Execution:
         self.started = time.monotonic()
         self.pipes = {}
         self.process = None
+        self.stdin = None
+        self.stdin_pending = bytearray()
+        self.stdin_closing = False
 
     def open_pipes(self):
-        """Create the stdout and stderr pipes and return their write ends."""
-        write_ends = []
+        """Create the stdin, stdout and stderr pipes; return the child's ends.
+
+        The supervisor keeps the write end of stdin and the read ends of
+        stdout and stderr.
+        """
+        stdin_read, self.stdin = os.pipe()
+        os.set_blocking(self.stdin, False)
+        child_ends = [stdin_read]
         for frame_type in (protocol.STDOUT, protocol.STDERR):
             read_end, write_end = os.pipe()
             os.set_blocking(read_end, False)
             self.pipes[read_end] = frame_type
-            write_ends.append(write_end)
-        return write_ends
+            child_ends.append(write_end)
+        return child_ends
 
 
 def _close_all_but(*keep):
@@ -244,25 +253,29 @@ class Supervisor:
                 self._start(execution, json.loads(payload))
             elif frame_type == protocol.SIGNAL:
                 self._signal(execution, json.loads(payload)["action"])
+            elif frame_type == protocol.INPUT:
+                self._input(execution, payload)
+            elif frame_type == protocol.CLOSE_INPUT:
+                self._close_input(execution)
 
     def _start(self, number, task):
         if self.current is not None:
             send_json(protocol.RESULT, number, {"status": "error", "message": "another execution is running"})
             return
         execution = Execution(number, task["kind"])
-        write_ends = execution.open_pipes()
+        child_ends = execution.open_pipes()
         for read_end in execution.pipes:
             self.selector.register(read_end, selectors.EVENT_READ, self._on_output)
         self.current = execution
         try:
             if execution.kind == "python":
-                self._send_to_interpreter({"execution": number, "code": task["code"]}, write_ends)
+                self._send_to_interpreter({"execution": number, "code": task["code"]}, child_ends)
             else:
-                execution.process = self._spawn_shell(task, write_ends)
+                execution.process = self._spawn_shell(task, child_ends)
         except OSError as error:
             self._finish({"status": "error", "exitCode": 127, "message": f"could not start the command: {error}"})
         finally:
-            for fd in write_ends:
+            for fd in child_ends:
                 os.close(fd)
 
     def _send_to_interpreter(self, request, write_ends):
@@ -278,13 +291,13 @@ class Supervisor:
             send_json(protocol.RESTARTED, 0, {"message": "the idle interpreter had ended"})
             self.interpreter.send_request(request, write_ends)
 
-    def _spawn_shell(self, task, write_ends):
+    def _spawn_shell(self, task, child_ends):
         argv = task.get("argv") or ["/bin/sh", "-c", task["command"]]
         return subprocess.Popen(
             argv,
-            stdin=subprocess.DEVNULL,
-            stdout=write_ends[0],
-            stderr=write_ends[1],
+            stdin=child_ends[0],
+            stdout=child_ends[1],
+            stderr=child_ends[2],
             cwd=task.get("workdir") or None,
             env=self.environment,
             start_new_session=True,
@@ -302,6 +315,50 @@ class Supervisor:
             os.killpg(execution.process.pid, signal_number)
         except ProcessLookupError:
             pass
+
+    # Standard input.
+
+    def _input(self, number, data):
+        execution = self.current
+        if execution is None or execution.number != number or execution.stdin is None:
+            return
+        execution.stdin_pending += data
+        self._write_input(execution.stdin)
+
+    def _close_input(self, number):
+        execution = self.current
+        if execution is None or execution.number != number or execution.stdin is None:
+            return
+        execution.stdin_closing = True
+        self._write_input(execution.stdin)
+
+    def _write_input(self, fd):
+        """Write pending input without blocking; wait for the pipe when it is full."""
+        execution = self.current
+        try:
+            while execution.stdin_pending:
+                written = os.write(fd, execution.stdin_pending)
+                del execution.stdin_pending[:written]
+        except BlockingIOError:
+            if fd not in self.selector.get_map():
+                self.selector.register(fd, selectors.EVENT_WRITE, self._write_input)
+            return
+        except BrokenPipeError:
+            # Nothing reads stdin any more: the input is of no use.
+            execution.stdin_pending.clear()
+            execution.stdin_closing = True
+        if fd in self.selector.get_map():
+            self.selector.unregister(fd)
+        if execution.stdin_closing:
+            self._close_stdin(execution)
+
+    def _close_stdin(self, execution):
+        if execution.stdin is None:
+            return
+        if execution.stdin in self.selector.get_map():
+            self.selector.unregister(execution.stdin)
+        os.close(execution.stdin)
+        execution.stdin = None
 
     # Output and completion.
 
@@ -349,6 +406,7 @@ class Supervisor:
 
     def _finish(self, reply):
         execution = self.current
+        self._close_stdin(execution)
         self._drain(execution)
         self.current = None
         # Pipes still held open by background descendants stay registered.

@@ -23,6 +23,23 @@ export const DEFAULT_SESSION_START_TIMEOUT_MS = 10_000;
 /** Time that a finished execution stays attachable with StreamOutput. @default 300000 */
 export const DEFAULT_FINISHED_RETENTION_MS = 300_000;
 
+/** Bytes of events kept per execution for StreamOutput; older ones are dropped first. @default 8 MiB */
+export const DEFAULT_RETAINED_EVENT_BYTES = 8 * 1024 * 1024;
+/** Longest quiet time on an execution stream before a keepalive event; the shortest is half of it. @default 15000 */
+export const DEFAULT_KEEPALIVE_INTERVAL_MS = 15_000;
+/** Output cap of one execution when the session sets none. @default 16 MiB */
+export const DEFAULT_OUTPUT_BYTES = 16 * 1024 * 1024;
+/** Largest output cap a session may ask for. @default 256 MiB */
+export const DEFAULT_MAX_OUTPUT_BYTES = 256 * 1024 * 1024;
+/** Time without executions after which a session is deleted. @default 1800000 (30 minutes) */
+export const DEFAULT_SESSION_IDLE_TIMEOUT_MS = 1_800_000;
+/** Age at which a session is deleted, even when busy. @default 86400000 (one day) */
+export const DEFAULT_SESSION_MAX_LIFETIME_MS = 86_400_000;
+/** @default 64 */
+export const DEFAULT_MAX_SESSIONS = 64;
+/** Executions that may wait behind the running one on one session. @default 32 */
+export const DEFAULT_MAX_QUEUED_EXECUTIONS = 32;
+
 function isRoot(): boolean {
   return process.getuid?.() === 0;
 }
@@ -50,6 +67,44 @@ export const ServerConfigSchema = z
     killGraceMs: z.number().int().positive().default(DEFAULT_KILL_GRACE_MS),
     sessionStartTimeoutMs: z.number().int().positive().default(DEFAULT_SESSION_START_TIMEOUT_MS),
     finishedRetentionMs: z.number().int().nonnegative().default(DEFAULT_FINISHED_RETENTION_MS),
+    retainedEventBytes: z
+      .number()
+      .int()
+      .min(64 * 1024)
+      .default(DEFAULT_RETAINED_EVENT_BYTES)
+      .describe("bytes of events kept per execution for StreamOutput; a subscriber that falls further behind is told which events it missed"),
+    keepaliveIntervalMs: z
+      .number()
+      .int()
+      .positive()
+      .default(DEFAULT_KEEPALIVE_INTERVAL_MS)
+      .describe("longest quiet time on an execution stream before the server sends a keepalive event"),
+    defaultOutputBytes: z
+      .number()
+      .int()
+      .positive()
+      .default(DEFAULT_OUTPUT_BYTES)
+      .describe("output cap of one execution when the session's limits set none"),
+    maxOutputBytes: z.number().int().positive().default(DEFAULT_MAX_OUTPUT_BYTES).describe("largest output cap that a session may ask for"),
+    sessionIdleTimeoutMs: z
+      .number()
+      .int()
+      .positive()
+      .default(DEFAULT_SESSION_IDLE_TIMEOUT_MS)
+      .describe("time without executions after which a session is deleted"),
+    sessionMaxLifetimeMs: z
+      .number()
+      .int()
+      .positive()
+      .default(DEFAULT_SESSION_MAX_LIFETIME_MS)
+      .describe("age at which a session is deleted, cancelling what it runs"),
+    maxSessions: z.number().int().positive().default(DEFAULT_MAX_SESSIONS).describe("sessions that may exist at once"),
+    maxQueuedExecutions: z
+      .number()
+      .int()
+      .nonnegative()
+      .default(DEFAULT_MAX_QUEUED_EXECUTIONS)
+      .describe("executions that may wait behind the running one on one session"),
     logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   })
   .strict();
@@ -60,6 +115,9 @@ export type ServerConfig = z.output<typeof ServerConfigSchema>;
 /** Validates configuration and fills every default. */
 export function resolveConfig(input: ServerConfigInput = {}): ServerConfig {
   const config = ServerConfigSchema.parse(input);
+  if (config.defaultOutputBytes > config.maxOutputBytes) {
+    throw new Error(`defaultOutputBytes (${config.defaultOutputBytes}) is above maxOutputBytes (${config.maxOutputBytes})`);
+  }
   if (config.sandboxUid === undefined && isRoot()) {
     config.sandboxUid = DEFAULT_SANDBOX_ID;
     config.sandboxGid ??= DEFAULT_SANDBOX_ID;

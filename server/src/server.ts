@@ -15,6 +15,7 @@ import { createServerInfoService } from "./rpc/server-info-service.js";
 import { createSessionService } from "./rpc/session-service.js";
 import { BubblewrapBackend } from "./sandbox/bubblewrap/backend.js";
 import { installRuntime } from "./sandbox/runtime-files.js";
+import { Heartbeat } from "./sessions/heartbeat.js";
 import { SessionRegistry, getWorkspacesDir } from "./sessions/registry.js";
 import { removeTree } from "./sessions/workspace.js";
 import { assertSearchableBy, createInstanceDir, createPrivateDir, removeStaleInstanceDirs } from "./state-dir.js";
@@ -87,13 +88,18 @@ export async function startServer(input: ServerConfigInput = {}, logger?: Logger
     sandboxUid: config.sandboxUid,
     sandboxGid: config.sandboxGid,
     finishedRetentionMs: config.finishedRetentionMs,
+    retainedEventBytes: config.retainedEventBytes,
+    maxSessions: config.maxSessions,
+    sessionIdleTimeoutMs: config.sessionIdleTimeoutMs,
+    sessionMaxLifetimeMs: config.sessionMaxLifetimeMs,
   });
+  const heartbeat = new Heartbeat(config.keepaliveIntervalMs);
 
   const [version, profiles] = await Promise.all([readVersion(), describeProfiles()]);
   const handler = connectNodeAdapter({
     routes(router) {
-      router.service(SessionService, createSessionService(registry, backend));
-      router.service(ExecutionService, createExecutionService(registry, config));
+      router.service(SessionService, createSessionService(registry, backend, config));
+      router.service(ExecutionService, createExecutionService(registry, config, heartbeat));
       router.service(ServerInfoService, createServerInfoService({ version, backend, profiles, defaultPython: config.python }));
     },
   });
@@ -122,6 +128,7 @@ export async function startServer(input: ServerConfigInput = {}, logger?: Logger
     closing ??= (async () => {
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
       await registry.closeAll("shutdown");
+      heartbeat.stop();
       for (const connection of connections) {
         connection.close();
       }

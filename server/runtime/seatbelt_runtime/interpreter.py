@@ -184,7 +184,7 @@ def _receive_exactly(sock, count):
 
 
 def _receive_request(sock):
-    header, fds, _flags, _address = socket.recv_fds(sock, LENGTH.size, 2)
+    header, fds, _flags, _address = socket.recv_fds(sock, LENGTH.size, 3)
     if not header:
         raise EOFError("supervisor closed the socket")
     header += _receive_exactly(sock, LENGTH.size - len(header))
@@ -201,11 +201,13 @@ def _send_reply(sock, reply):
     sock.sendall(LENGTH.pack(len(body)) + body)
 
 
-def _redirect_output(stdout_fd, stderr_fd):
-    os.dup2(stdout_fd, 1)
-    os.dup2(stderr_fd, 2)
-    os.close(stdout_fd)
-    os.close(stderr_fd)
+def _redirect_stdio(stdin_fd, stdout_fd, stderr_fd):
+    for target, fd in enumerate((stdin_fd, stdout_fd, stderr_fd)):
+        os.dup2(fd, target)
+        os.close(fd)
+    # A fresh reader, so that no input read ahead for one execution is
+    # seen by the next.
+    sys.stdin = sys.__stdin__ = io.TextIOWrapper(io.FileIO(0, "r", closefd=False), encoding="utf-8")
 
 
 def _prepare_process(environment, late_fd):
@@ -224,7 +226,6 @@ def _prepare_process(environment, late_fd):
     extra_paths = [path for path in environment.get("PYTHONPATH", "").split(os.pathsep) if path]
     sys.path[0:1] = ["", *extra_paths]
     sys.argv = [""]
-    sys.stdin = sys.__stdin__ = io.TextIOWrapper(io.FileIO(0, "r", closefd=False), encoding="utf-8")
     streams.install(late_fd)
     signal.signal(signal.SIGINT, _on_sigint)
 
@@ -237,13 +238,13 @@ def serve(sock, late_fd, environment):
     """
     _prepare_process(environment, late_fd)
     interpreter = Interpreter()
-    devnull = os.open(os.devnull, os.O_WRONLY)
+    devnull = os.open(os.devnull, os.O_RDWR)
     while True:
         try:
             request, fds = _receive_request(sock)
         except EOFError:
             return
-        _redirect_output(*fds)
+        _redirect_stdio(*fds)
         streams.begin_execution(request["execution"])
         try:
             reply = interpreter.run(request["code"])
@@ -251,6 +252,6 @@ def serve(sock, late_fd, environment):
             streams.end_execution()
         sys.stdout.flush()
         sys.stderr.flush()
-        os.dup2(devnull, 1)
-        os.dup2(devnull, 2)
+        for target in (0, 1, 2):
+            os.dup2(devnull, target)
         _send_reply(sock, reply)

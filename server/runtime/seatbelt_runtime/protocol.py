@@ -16,6 +16,8 @@ HEADER = struct.Struct(">IBI")
 INIT = 1  # JSON: the session's environment, sent once before anything else.
 EXEC = 2  # JSON: one task to run.
 SIGNAL = 3  # JSON: {"action": "interrupt" | "terminate" | "kill"}.
+INPUT = 4  # Raw bytes for the execution's stdin.
+CLOSE_INPUT = 5  # Empty: close the execution's stdin after the input before it.
 
 # Supervisor to server.
 READY = 10  # JSON: interpreter version and process ids, once started.

@@ -17,5 +17,9 @@ export function toSessionMessage(session: Session): SessionMessage {
     profileName: session.options.profileName,
     lateOutputBytes: BigInt(session.lateOutputBytes),
     pythonVersion: session.pythonVersion,
+    sessionRestarts: session.sessionRestarts,
+    queuedExecutions: session.queuedCount,
+    lastActiveAt: timestampFromDate(new Date(session.lastActiveAt)),
+    expiresAt: timestampFromDate(session.expiresAt),
   });
 }

@@ -1,10 +1,10 @@
 import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
 import type { SessionService } from "../gen/seatbelt/v1/session_pb.js";
 import type { BubblewrapBackend } from "../sandbox/bubblewrap/backend.js";
-import type { SessionRegistry } from "../sessions/registry.js";
+import { LimitReachedError, type SessionRegistry, ShuttingDownError } from "../sessions/registry.js";
 import type { Session } from "../sessions/session.js";
 import { toSessionMessage } from "./convert.js";
-import { validateCreateSession } from "./validate.js";
+import { type OutputPolicy, validateCreateSession } from "./validate.js";
 
 /** Returns the session or throws NOT_FOUND. */
 export function requireSession(registry: SessionRegistry, id: string): Session {
@@ -15,11 +15,22 @@ export function requireSession(registry: SessionRegistry, id: string): Session {
   return session;
 }
 
+/** Maps a refusal of the registry to its code; other errors mean the sandbox failed to start. */
+export function toConnectError(error: unknown): ConnectError {
+  if (error instanceof LimitReachedError) {
+    return new ConnectError(error.message, Code.ResourceExhausted);
+  }
+  if (error instanceof ShuttingDownError) {
+    return new ConnectError(error.message, Code.Unavailable);
+  }
+  return new ConnectError(`sandbox failed to start: ${(error as Error).message}`, Code.Unavailable, undefined, undefined, error);
+}
+
 /** Handlers of seatbelt.v1.SessionService. */
-export function createSessionService(registry: SessionRegistry, backend: BubblewrapBackend): ServiceImpl<typeof SessionService> {
+export function createSessionService(registry: SessionRegistry, backend: BubblewrapBackend, policy: OutputPolicy): ServiceImpl<typeof SessionService> {
   return {
     async createSession(request) {
-      const options = validateCreateSession(request);
+      const options = validateCreateSession(request, policy);
       if (!backend.status.available) {
         throw new ConnectError(`no sandbox backend works on this host, so no code can run: ${backend.status.reason}`, Code.FailedPrecondition);
       }
@@ -27,23 +38,30 @@ export function createSessionService(registry: SessionRegistry, backend: Bubblew
       try {
         session = await registry.create(options);
       } catch (error) {
-        throw new ConnectError(`sandbox failed to start: ${(error as Error).message}`, Code.Unavailable, undefined, undefined, error);
+        throw toConnectError(error);
       }
       return { session: toSessionMessage(session) };
     },
-
     getSession(request) {
       return { session: toSessionMessage(requireSession(registry, request.sessionId)) };
     },
-
     listSessions() {
       return { sessions: registry.list().map(toSessionMessage) };
     },
-
     async deleteSession(request) {
       const session = await registry.delete(request.sessionId);
       if (session === undefined) {
         throw new ConnectError(`session ${JSON.stringify(request.sessionId)} not found; it may have been deleted`, Code.NotFound);
+      }
+      return { session: toSessionMessage(session) };
+    },
+    async restartSession(request) {
+      const session = requireSession(registry, request.sessionId);
+      try {
+        registry.assertOpen();
+        await session.restart(request.clearWorkspace);
+      } catch (error) {
+        throw toConnectError(error);
       }
       return { session: toSessionMessage(session) };
     },

@@ -1,16 +1,18 @@
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { describe, expect, test } from "vitest";
-import { ExecuteRequestSchema } from "../gen/seatbelt/v1/execution_pb.js";
+import { ExecuteRequestSchema, SendInputRequestSchema } from "../gen/seatbelt/v1/execution_pb.js";
 import { CreateSessionRequestSchema, LimitsSchema } from "../gen/seatbelt/v1/session_pb.js";
 import {
   MAX_CODE_BYTES,
   MAX_ENV_ENTRIES,
   MAX_ENV_NAME_BYTES,
   MAX_ENV_VALUE_BYTES,
+  MAX_INPUT_BYTES,
   type TimeoutPolicy,
   validateCreateSession,
   validateExecute,
+  validateSendInput,
 } from "./validate.js";
 
 type CreateSessionInit = Parameters<typeof create<typeof CreateSessionRequestSchema>>[1];
@@ -46,7 +48,7 @@ function execute(init: ExecuteInit, policy: TimeoutPolicy = POLICY) {
 
 describe("validateCreateSession", () => {
   test("empty request uses default profile", () => {
-    expect(createSession({})).toEqual({ env: {}, profileName: "default" });
+    expect(createSession({})).toEqual({ env: {}, profileName: "default", outputBytes: 16 * 1024 * 1024 });
   });
 
   test("profile without source uses default", () => {
@@ -124,7 +126,6 @@ describe("validateCreateSession", () => {
     { name: "memoryBytes", limits: { memoryBytes: 1024n } },
     { name: "maxProcesses", limits: { maxProcesses: 10 } },
     { name: "cpuMillicores", limits: { cpuMillicores: 500 } },
-    { name: "outputBytes", limits: { outputBytes: 1n } },
     { name: "diskBytes", limits: { diskBytes: 1n } },
     { name: "openFiles", limits: { openFiles: 64 } },
     { name: "fileSizeBytes", limits: { fileSizeBytes: 1n } },
@@ -132,11 +133,22 @@ describe("validateCreateSession", () => {
     const error = catchConnectError(() => createSession({ limits }));
 
     expect(error.code).toBe(Code.Unimplemented);
-    expect(error.rawMessage).toContain("resource limits are not enforced by this server version; leave limits unset");
+    expect(error.rawMessage).toContain("resource limits other than output_bytes are not enforced by this server version");
+  });
+
+  test("output cap within the maximum is taken", () => {
+    expect(createSession({ limits: { outputBytes: 1000n } }).outputBytes).toBe(1000);
+  });
+
+  test("output cap above the maximum is InvalidArgument", () => {
+    const error = catchConnectError(() => createSession({ limits: { outputBytes: 2n ** 40n } }));
+
+    expect(error.code).toBe(Code.InvalidArgument);
+    expect(error.rawMessage).toContain("limits.output_bytes is 1099511627776; the server's maximum is 268435456");
   });
 
   test("all-zero limits accepted", () => {
-    expect(createSession({ limits: {} })).toEqual({ env: {}, profileName: "default" });
+    expect(createSession({ limits: {} })).toEqual({ env: {}, profileName: "default", outputBytes: 16 * 1024 * 1024 });
   });
 });
 
@@ -232,5 +244,38 @@ describe("validateExecute", () => {
     const policy: TimeoutPolicy = { pythonTimeoutMs: 10_000, shellTimeoutMs: 10_000, maxTimeoutMs: 1_000 };
 
     expect(execute({ task: { case: "python", value: { code: "1" } } }, policy).timeoutMs).toBe(1_000);
+  });
+
+  test("stdin, keep_stdin_open and detach pass through", () => {
+    const options = execute({ task: { case: "python", value: { code: "input()" } }, stdin: new Uint8Array([104, 105]), keepStdinOpen: true, detach: true });
+
+    expect([...options.stdin]).toEqual([104, 105]);
+    expect(options.keepStdinOpen).toBe(true);
+    expect(options.detach).toBe(true);
+  });
+
+  test("stdin over the maximum is InvalidArgument", () => {
+    const error = catchConnectError(() => execute({ task: { case: "python", value: { code: "1" } }, stdin: new Uint8Array(MAX_INPUT_BYTES + 1) }));
+
+    expect(error.code).toBe(Code.InvalidArgument);
+    expect(error.rawMessage).toContain(`stdin has ${MAX_INPUT_BYTES + 1} bytes; the maximum is ${MAX_INPUT_BYTES}`);
+  });
+});
+
+describe("validateSendInput", () => {
+  test("missing execution id is InvalidArgument", () => {
+    const error = catchConnectError(() => validateSendInput(create(SendInputRequestSchema, { data: new Uint8Array(1) })));
+
+    expect(error.code).toBe(Code.InvalidArgument);
+    expect(error.rawMessage).toContain("execution_id is missing");
+  });
+
+  test("data over the maximum is InvalidArgument", () => {
+    const request = create(SendInputRequestSchema, { executionId: "exe_1", data: new Uint8Array(MAX_INPUT_BYTES + 1) });
+
+    const error = catchConnectError(() => validateSendInput(request));
+
+    expect(error.code).toBe(Code.InvalidArgument);
+    expect(error.rawMessage).toContain(`the maximum is ${MAX_INPUT_BYTES} per SendInput`);
   });
 });

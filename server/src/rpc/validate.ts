@@ -1,5 +1,6 @@
 import { Code, ConnectError } from "@connectrpc/connect";
-import type { ExecuteRequest } from "../gen/seatbelt/v1/execution_pb.js";
+import { DEFAULT_MAX_OUTPUT_BYTES, DEFAULT_OUTPUT_BYTES } from "../config.js";
+import type { ExecuteRequest, SendInputRequest } from "../gen/seatbelt/v1/execution_pb.js";
 import type { CreateSessionRequest, Limits } from "../gen/seatbelt/v1/session_pb.js";
 import type { Task } from "../sessions/execution.js";
 import type { NewSessionOptions } from "../sessions/registry.js";
@@ -13,6 +14,9 @@ export const MAX_ENV_ENTRIES = 256;
 /** Largest Python code or shell command accepted. @default 1 MiB */
 export const MAX_CODE_BYTES = 1024 * 1024;
 
+/** Largest stdin of an ExecuteRequest, and largest data of one SendInput. @default 1 MiB */
+export const MAX_INPUT_BYTES = 1024 * 1024;
+
 /** Profiles that this version can enforce. */
 export const SUPPORTED_PROFILES = ["default"] as const;
 
@@ -21,6 +25,23 @@ export interface TimeoutPolicy {
   readonly pythonTimeoutMs: number;
   readonly shellTimeoutMs: number;
   readonly maxTimeoutMs: number;
+}
+
+/** Output cap that applies when a session sets none, and the largest it may set. */
+export interface OutputPolicy {
+  readonly defaultOutputBytes: number;
+  readonly maxOutputBytes: number;
+}
+
+const DEFAULT_OUTPUT_POLICY: OutputPolicy = { defaultOutputBytes: DEFAULT_OUTPUT_BYTES, maxOutputBytes: DEFAULT_MAX_OUTPUT_BYTES };
+
+/** An execution request after validation. */
+export interface ExecuteOptions {
+  readonly task: Task;
+  readonly timeoutMs: number;
+  readonly stdin: Uint8Array;
+  readonly keepStdinOpen: boolean;
+  readonly detach: boolean;
 }
 
 function invalid(message: string): ConnectError {
@@ -55,8 +76,22 @@ function validateEnv(env: Readonly<Record<string, string>>): Record<string, stri
   return result;
 }
 
+/** Limits enforced by this version; the others are refused when set. */
+const ENFORCED_LIMITS: ReadonlySet<string> = new Set(["outputBytes"]);
+
 function hasLimits(limits: Limits | undefined): boolean {
-  return limits !== undefined && Object.entries(limits).some(([key, value]) => !key.startsWith("$") && value !== 0 && value !== 0n);
+  return limits !== undefined && Object.entries(limits).some(([key, value]) => !key.startsWith("$") && !ENFORCED_LIMITS.has(key) && value !== 0 && value !== 0n);
+}
+
+function validateOutputBytes(limits: Limits | undefined, policy: OutputPolicy): number {
+  const requested = limits?.outputBytes ?? 0n;
+  if (requested === 0n) {
+    return policy.defaultOutputBytes;
+  }
+  if (requested > BigInt(policy.maxOutputBytes)) {
+    throw invalid(`limits.output_bytes is ${requested}; the server's maximum is ${policy.maxOutputBytes}`);
+  }
+  return Number(requested);
 }
 
 /**
@@ -64,7 +99,7 @@ function hasLimits(limits: Limits | undefined): boolean {
  * version cannot enforce are rejected with UNIMPLEMENTED rather than
  * accepted and ignored, so no caller believes in a limit that does not hold.
  */
-export function validateCreateSession(request: CreateSessionRequest): NewSessionOptions {
+export function validateCreateSession(request: CreateSessionRequest, policy: OutputPolicy = DEFAULT_OUTPUT_POLICY): NewSessionOptions {
   const profile = request.profile;
   const source = profile?.source;
   if (source?.case === "seatbeltProfile" || source?.case === "seatbeltProfilePath") {
@@ -81,12 +116,12 @@ export function validateCreateSession(request: CreateSessionRequest): NewSession
     throw unimplemented("python_env_path is not supported by this server version; sessions use the server's default interpreter");
   }
   if (hasLimits(request.limits)) {
-    throw unimplemented("resource limits are not enforced by this server version; leave limits unset");
+    throw unimplemented("resource limits other than output_bytes are not enforced by this server version; leave them unset");
   }
   if (request.safety !== undefined) {
     throw unimplemented("safety settings are not enforced by this server version; leave safety unset (the sandbox is the boundary)");
   }
-  return { env: validateEnv(request.env), profileName };
+  return { env: validateEnv(request.env), profileName, outputBytes: validateOutputBytes(request.limits, policy) };
 }
 
 function validateTask(request: ExecuteRequest): Task {
@@ -117,13 +152,32 @@ function validateTask(request: ExecuteRequest): Task {
   }
 }
 
-/** Turns an ExecuteRequest into a task and its timeout, defaulted and capped. */
-export function validateExecute(request: ExecuteRequest, policy: TimeoutPolicy): { task: Task; timeoutMs: number } {
+/** Turns an ExecuteRequest into a task, its timeout (defaulted and capped) and its input. */
+export function validateExecute(request: ExecuteRequest, policy: TimeoutPolicy): ExecuteOptions {
   if (request.sessionId === "") {
     throw invalid("session_id is missing");
   }
   const task = validateTask(request);
   const fallback = task.kind === "python" ? policy.pythonTimeoutMs : policy.shellTimeoutMs;
   const requested = request.timeoutMs === 0n ? fallback : Number(request.timeoutMs);
-  return { task, timeoutMs: Math.min(requested, policy.maxTimeoutMs) };
+  if (request.stdin.length > MAX_INPUT_BYTES) {
+    throw invalid(`stdin has ${request.stdin.length} bytes; the maximum is ${MAX_INPUT_BYTES}; send the rest with SendInput`);
+  }
+  return {
+    task,
+    timeoutMs: Math.min(requested, policy.maxTimeoutMs),
+    stdin: request.stdin,
+    keepStdinOpen: request.keepStdinOpen,
+    detach: request.detach,
+  };
+}
+
+/** Checks a SendInputRequest's size and execution id. */
+export function validateSendInput(request: SendInputRequest): void {
+  if (request.executionId === "") {
+    throw invalid("execution_id is missing");
+  }
+  if (request.data.length > MAX_INPUT_BYTES) {
+    throw invalid(`data has ${request.data.length} bytes; the maximum is ${MAX_INPUT_BYTES} per SendInput`);
+  }
 }

@@ -9,6 +9,8 @@ export const FrameType = {
   init: 1,
   exec: 2,
   signal: 3,
+  input: 4,
+  closeInput: 5,
   ready: 10,
   stdout: 11,
   stderr: 12,

@@ -130,6 +130,11 @@ export class SandboxProcess {
     return this.exitInfo === undefined;
   }
 
+  /** Bytes sent to the supervisor that it has not read yet. */
+  get pendingWriteBytes(): number {
+    return this.control.writableLength;
+  }
+
   /** Sends one frame to the supervisor; frames to a dead sandbox are dropped. */
   send(frame: Buffer): void {
     if (this.running && this.control.writable) {

@@ -1,6 +1,9 @@
 import { type MessageInitShape, create } from "@bufbuild/protobuf";
 import { type ExecuteResponse, ExecuteResponseSchema } from "../gen/seatbelt/v1/execution_pb.js";
+import { EventLog } from "./event-log.js";
+import type { Heartbeat } from "./heartbeat.js";
 import type { ExecutionId, SessionId } from "./ids.js";
+import type { StdinState } from "./stdin.js";
 
 /** A task as the supervisor receives it. */
 export type Task =
@@ -8,21 +11,31 @@ export type Task =
   | { readonly kind: "shell"; readonly command?: string; readonly argv?: readonly string[]; readonly workdir?: string };
 
 /** Reason for which the server stopped an execution before it ended by itself. */
-export type StopReason = "timeout" | "cancel" | "disconnect" | "session-deleted" | "shutdown";
+export type StopReason = "timeout" | "cancel" | "disconnect" | "deadline" | "session-deleted" | "restart" | "idle" | "lifetime" | "shutdown";
 
 export type ExecutionPhase = "queued" | "running" | "finished";
 
 type ExecutionEvent = NonNullable<MessageInitShape<typeof ExecuteResponseSchema>["event"]>;
 
+/** What an execution needs besides its task. */
+export interface ExecutionSettings {
+  readonly timeoutMs: number;
+  /** Bytes of events kept for readers; older ones are dropped first. */
+  readonly retainedEventBytes: number;
+  readonly stdin: StdinState;
+}
+
 /**
- * One execution and the events it has produced. Events are kept so that a
- * client can attach with StreamOutput at any sequence number and then follow
- * live, with several readers at once.
+ * One execution and the events it has produced. Recent events are kept so
+ * that a client can attach with StreamOutput at any sequence number and then
+ * follow live, with several readers at once.
  */
 export class Execution {
   phase: ExecutionPhase = "queued";
   stopReason: StopReason | undefined;
-  private readonly events: ExecuteResponse[] = [];
+  readonly timeoutMs: number;
+  readonly stdin: StdinState;
+  private readonly log: EventLog;
   private wakeReaders: Array<() => void> = [];
   private markDone!: () => void;
   /** Settles when the result has been emitted. */
@@ -36,15 +49,19 @@ export class Execution {
     /** Number that names the execution in frames to and from the sandbox. */
     readonly number: number,
     readonly task: Task,
-    readonly timeoutMs: number,
-  ) {}
+    settings: ExecutionSettings,
+  ) {
+    this.timeoutMs = settings.timeoutMs;
+    this.stdin = settings.stdin;
+    this.log = new EventLog(settings.retainedEventBytes);
+  }
 
   /** Appends an event with the next sequence number and wakes every reader. */
   emit(event: ExecutionEvent): void {
     if (this.phase === "finished") {
       return;
     }
-    this.events.push(create(ExecuteResponseSchema, { executionId: this.id, seq: BigInt(this.events.length + 1), event }));
+    this.log.append(create(ExecuteResponseSchema, { executionId: this.id, seq: BigInt(this.log.nextSeq), event }));
     if (event.case === "result") {
       this.phase = "finished";
       this.markDone();
@@ -58,28 +75,48 @@ export class Execution {
 
   /**
    * Yields the events from sequence number fromSeq on, then new ones as they
-   * come, until the result or until signal aborts.
+   * come, until the result or until signal aborts. Events that were dropped
+   * before this reader reached them are replaced by one EventsDropped event
+   * naming their range, and a keepalive is yielded on every heartbeat tick
+   * that finds the reader waiting.
    */
-  async *follow(fromSeq: bigint, signal: AbortSignal): AsyncGenerator<ExecuteResponse> {
-    // TODO: every event is kept until the execution is forgotten, so a flood
-    // of output grows server memory. Bounding retention needs a byte cap that
-    // drops the oldest events and reports the dropped range to late readers.
-    let index = fromSeq > 1n ? Number(fromSeq - 1n) : 0;
+  async *follow(fromSeq: bigint, signal: AbortSignal, heartbeat?: Heartbeat): AsyncGenerator<ExecuteResponse> {
+    let next = fromSeq > 1n ? Number(fromSeq) : 1;
     while (!signal.aborted) {
-      while (index < this.events.length) {
-        yield this.events[index++]!;
+      while (next < this.log.nextSeq) {
+        if (next < this.log.oldestSeq) {
+          yield create(ExecuteResponseSchema, {
+            executionId: this.id,
+            seq: 0n,
+            event: { case: "eventsDropped", value: { firstSeq: BigInt(next), lastSeq: BigInt(this.log.oldestSeq - 1) } },
+          });
+          next = this.log.oldestSeq;
+          continue;
+        }
+        yield this.log.get(next++)!;
       }
       if (this.phase === "finished") {
         return;
       }
-      await new Promise<void>((resolve) => {
-        const onAbort = () => resolve();
-        signal.addEventListener("abort", onAbort, { once: true });
-        this.wakeReaders.push(() => {
-          signal.removeEventListener("abort", onAbort);
-          resolve();
-        });
-      });
+      if (await this.waitForEvent(signal, heartbeat)) {
+        yield create(ExecuteResponseSchema, { executionId: this.id, seq: 0n, event: { case: "keepalive", value: {} } });
+      }
     }
+  }
+
+  /** Waits for the next event, an abort or a heartbeat tick; true for the tick. */
+  private waitForEvent(signal: AbortSignal, heartbeat: Heartbeat | undefined): Promise<boolean> {
+    return new Promise<boolean>((resolve) => {
+      const settle = (tick: boolean) => {
+        signal.removeEventListener("abort", onAbort);
+        heartbeat?.forget(onTick);
+        resolve(tick);
+      };
+      const onAbort = () => settle(false);
+      const onTick = () => settle(true);
+      signal.addEventListener("abort", onAbort, { once: true });
+      heartbeat?.watch(onTick);
+      this.wakeReaders.push(() => settle(false));
+    });
   }
 }

@@ -2,7 +2,8 @@ import { join } from "node:path";
 import type { Logger } from "pino";
 import type { Execution, StopReason, Task } from "./execution.js";
 import { type ExecutionId, type SessionId, createSessionId } from "./ids.js";
-import { Session, type SessionContext } from "./session.js";
+import { Session, type SessionContext, type SubmitOptions } from "./session.js";
+import { SessionSweeper } from "./sweeper.js";
 import { createWorkspace, removeTree } from "./workspace.js";
 
 export interface RegistryOptions extends SessionContext {
@@ -10,35 +11,81 @@ export interface RegistryOptions extends SessionContext {
   readonly sandboxUid: number | undefined;
   readonly sandboxGid: number | undefined;
   readonly finishedRetentionMs: number;
+  readonly maxSessions: number;
+  readonly sessionIdleTimeoutMs: number;
 }
 
 /** Options of a new session after validation. */
 export interface NewSessionOptions {
   readonly env: Readonly<Record<string, string>>;
   readonly profileName: string;
+  readonly outputBytes: number;
 }
+
+/** A request refused because a configured limit of the server was reached; the message names the limit. */
+export class LimitReachedError extends Error {}
+
+/** A request refused because the server is shutting down. */
+export class ShuttingDownError extends Error {}
 
 /** Every live session of the server, and their executions by id. */
 export class SessionRegistry {
   private readonly sessions = new Map<SessionId, Session>();
   private readonly executions = new Map<ExecutionId, { execution: Execution; session: Session }>();
   private readonly logger: Logger;
+  private readonly sweeper: SessionSweeper;
+  /** Sessions whose sandbox is starting, counted against maxSessions. */
+  private starting = 0;
+  private closing = false;
 
   constructor(private readonly options: RegistryOptions) {
     this.logger = options.logger;
+    this.sweeper = new SessionSweeper(
+      { idleTimeoutMs: options.sessionIdleTimeoutMs, maxLifetimeMs: options.sessionMaxLifetimeMs },
+      () => this.list(),
+      (session, reason) => {
+        this.logger.info({ sessionId: session.id, reason }, "deleting an expired session");
+        void this.delete(session.id, reason);
+      },
+    );
   }
 
-  /** Creates a workspace and a sandbox; removes the workspace again if the sandbox fails. */
+  /**
+   * Creates a workspace and a sandbox; removes the workspace again if the sandbox fails.
+   * @throws LimitReachedError when maxSessions sessions exist or are starting.
+   * @throws ShuttingDownError once the server is shutting down.
+   */
   async create(request: NewSessionOptions): Promise<Session> {
+    this.assertOpen();
+    if (this.sessions.size + this.starting >= this.options.maxSessions) {
+      throw new LimitReachedError(`the server already has its maximum of ${this.options.maxSessions} sessions (maxSessions); delete one first`);
+    }
+    this.starting++;
     const id = createSessionId();
-    const workspaceDir = await createWorkspace(this.options.workspacesDir, id, { uid: this.options.sandboxUid, gid: this.options.sandboxGid });
+    let workspaceDir: string | undefined;
     try {
-      const session = await Session.start({ id, workspaceDir, env: request.env, profileName: request.profileName }, this.options);
+      workspaceDir = await createWorkspace(this.options.workspacesDir, id, { uid: this.options.sandboxUid, gid: this.options.sandboxGid });
+      const session = await Session.start({ id, workspaceDir, ...request }, this.options);
+      if (this.closing) {
+        await session.close("shutdown");
+        this.assertOpen();
+      }
       this.sessions.set(id, session);
       return session;
     } catch (error) {
-      await this.removeWorkspace(workspaceDir);
+      if (workspaceDir !== undefined) {
+        await this.removeWorkspace(workspaceDir);
+      }
       throw error;
+    } finally {
+      this.starting--;
+    }
+  }
+
+  /** @throws ShuttingDownError once closeAll has been called. */
+  assertOpen(): void {
+    if (this.closing) {
+      throw new ShuttingDownError("the server is shutting down and accepts no new work");
     }
   }
 
@@ -73,8 +120,8 @@ export class SessionRegistry {
   }
 
   /** Queues a task on a session and keeps its execution findable until it expires. */
-  execute(session: Session, task: Task, timeoutMs: number): Execution {
-    const execution = session.submit(task, timeoutMs);
+  execute(session: Session, task: Task, options: SubmitOptions): Execution {
+    const execution = session.submit(task, options);
     this.executions.set(execution.id, { execution, session });
     void execution.done.then(() => {
       setTimeout(() => this.executions.delete(execution.id), this.options.finishedRetentionMs).unref();
@@ -86,8 +133,10 @@ export class SessionRegistry {
     return this.executions.get(id as ExecutionId);
   }
 
-  /** Deletes every session, in parallel. */
+  /** Refuses new work from now on and deletes every session, in parallel. */
   async closeAll(reason: StopReason): Promise<void> {
+    this.closing = true;
+    this.sweeper.stop();
     const ids = [...this.sessions.keys()];
     const results = await Promise.allSettled(ids.map((id) => this.delete(id, reason)));
     for (const result of results) {

@@ -14,7 +14,11 @@ const STOPS: ReadonlyArray<{ reason: StopReason; status: ExecutionStatus; messag
   { reason: "cancel", status: ExecutionStatus.CANCELLED, message: "cancelled by CancelExecution" },
   { reason: "disconnect", status: ExecutionStatus.CANCELLED, message: "cancelled because the client went away" },
   { reason: "session-deleted", status: ExecutionStatus.CANCELLED, message: "cancelled because the session was deleted" },
-  { reason: "shutdown", status: ExecutionStatus.CANCELLED, message: "cancelled because the server is shutting down" },
+  { reason: "deadline", status: ExecutionStatus.CANCELLED, message: "cancelled because the client's deadline passed" },
+  { reason: "restart", status: ExecutionStatus.CANCELLED, message: "cancelled because the session was restarted" },
+  { reason: "idle", status: ExecutionStatus.CANCELLED, message: "cancelled because the session reached its idle timeout" },
+  { reason: "lifetime", status: ExecutionStatus.CANCELLED, message: "cancelled because the session reached its maximum lifetime" },
+  { reason: "shutdown", status: ExecutionStatus.SHUTDOWN, message: "ended because the server is shutting down" },
 ];
 
 describe("describeStop", () => {

@@ -35,10 +35,18 @@ export function describeStop(reason: StopReason, timeoutMs: number): { status: E
       return { status: ExecutionStatus.CANCELLED, message: "cancelled by CancelExecution" };
     case "disconnect":
       return { status: ExecutionStatus.CANCELLED, message: "cancelled because the client went away" };
+    case "deadline":
+      return { status: ExecutionStatus.CANCELLED, message: "cancelled because the client's deadline passed" };
     case "session-deleted":
       return { status: ExecutionStatus.CANCELLED, message: "cancelled because the session was deleted" };
+    case "restart":
+      return { status: ExecutionStatus.CANCELLED, message: "cancelled because the session was restarted" };
+    case "idle":
+      return { status: ExecutionStatus.CANCELLED, message: "cancelled because the session reached its idle timeout" };
+    case "lifetime":
+      return { status: ExecutionStatus.CANCELLED, message: "cancelled because the session reached its maximum lifetime" };
     case "shutdown":
-      return { status: ExecutionStatus.CANCELLED, message: "cancelled because the server is shutting down" };
+      return { status: ExecutionStatus.SHUTDOWN, message: "ended because the server is shutting down" };
   }
 }
 

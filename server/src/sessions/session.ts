@@ -1,15 +1,17 @@
 import { create } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { Logger } from "pino";
-import { ExecutionResultSchema, ExecutionStatus, OutputStream } from "../gen/seatbelt/v1/execution_pb.js";
+import { type ExecutionResult, ExecutionResultSchema, ExecutionStatus } from "../gen/seatbelt/v1/execution_pb.js";
 import { SessionState } from "../gen/seatbelt/v1/session_pb.js";
-import { Utf8Chunker } from "../output/utf8-chunker.js";
 import type { BubblewrapBackend } from "../sandbox/bubblewrap/backend.js";
-import { type Frame, FrameType, encodeJsonFrame } from "../sandbox/frames.js";
+import { type Frame, FrameType, encodeFrame, encodeJsonFrame } from "../sandbox/frames.js";
 import type { SandboxExit, SandboxProcess } from "../sandbox/sandbox-process.js";
 import { Execution, type StopReason, type Task } from "./execution.js";
 import { type SessionId, createExecutionId } from "./ids.js";
+import { OutputRelay } from "./output-relay.js";
 import { SupervisorReplySchema, buildExecutionResult, describeStop } from "./result.js";
+import { StdinState, splitForFrames } from "./stdin.js";
+import { clearWorkspace } from "./workspace.js";
 
 /** Services and settings that a session takes from the server. */
 export interface SessionContext {
@@ -17,6 +19,19 @@ export interface SessionContext {
   readonly logger: Logger;
   readonly killGraceMs: number;
   readonly startTimeoutMs: number;
+  /** Bytes of events kept per execution for StreamOutput. */
+  readonly retainedEventBytes: number;
+  /** Age at which the registry deletes a session. */
+  readonly sessionMaxLifetimeMs: number;
+}
+
+/** How one execution runs, besides its task. */
+export interface SubmitOptions {
+  readonly timeoutMs: number;
+  /** Bytes for stdin when the execution starts. */
+  readonly stdin: Uint8Array;
+  /** Keep stdin open after those bytes, for sendInput. */
+  readonly keepStdinOpen: boolean;
 }
 
 /** Settings of one session, as the caller chose them. */
@@ -25,6 +40,8 @@ export interface SessionOptions {
   readonly workspaceDir: string;
   readonly env: Readonly<Record<string, string>>;
   readonly profileName: string;
+  /** Output cap of each execution, in bytes. */
+  readonly outputBytes: number;
 }
 
 /** Sandbox replacements allowed within RESTART_WINDOW_MS before the session fails. @default 5 */
@@ -34,10 +51,7 @@ const RESTART_WINDOW_MS = 60_000;
 /** Largest count accepted from one LATE_OUTPUT frame, which is far above a real one. */
 const MAX_LATE_BYTES_PER_FRAME = 2 ** 32;
 
-const OUTPUT_STREAMS = {
-  [FrameType.stdout]: OutputStream.STDOUT,
-  [FrameType.stderr]: OutputStream.STDERR,
-} as const;
+const STREAM_NAMES = { [FrameType.stdout]: "stdout", [FrameType.stderr]: "stderr" } as const;
 
 /**
  * One session: its sandbox, its queue of executions, and its counters.
@@ -50,13 +64,16 @@ export class Session {
   interpreterRestarts = 0;
   lateOutputBytes = 0;
   pythonVersion = "";
+  sessionRestarts = 0;
+  /** Time of the last execution's end, or of the creation, in ms since the epoch. */
+  lastActiveAt = Date.now();
 
   private sandbox!: SandboxProcess;
   private readonly logger: Logger;
   private readonly queue: Execution[] = [];
   private running: Execution | undefined;
   private nextNumber = 1;
-  private chunkers = { [FrameType.stdout]: new Utf8Chunker(), [FrameType.stderr]: new Utf8Chunker() };
+  private readonly output: OutputRelay;
   private timeoutTimer: NodeJS.Timeout | undefined;
   private graceTimer: NodeJS.Timeout | undefined;
   private recentRestarts: number[] = [];
@@ -68,6 +85,7 @@ export class Session {
     private readonly context: SessionContext,
   ) {
     this.logger = context.logger.child({ sessionId: options.id });
+    this.output = new OutputRelay(options.outputBytes);
   }
 
   /**
@@ -125,9 +143,28 @@ export class Session {
     return this.sandbox.pid;
   }
 
+  /** Time at which the session reaches its maximum lifetime. */
+  get expiresAt(): Date {
+    return new Date(this.createdAt.getTime() + this.context.sessionMaxLifetimeMs);
+  }
+
+  /** Executions waiting behind the running one. */
+  get queuedCount(): number {
+    return this.queue.length;
+  }
+
+  /** True while an execution runs or waits. */
+  get busy(): boolean {
+    return this.running !== undefined || this.queue.length > 0;
+  }
+
   /** Queues a task and returns its execution, which starts when the ones before it end. */
-  submit(task: Task, timeoutMs: number): Execution {
-    const execution = new Execution(createExecutionId(), this.id, this.nextNumber++, task, timeoutMs);
+  submit(task: Task, options: SubmitOptions): Execution {
+    const execution = new Execution(createExecutionId(), this.id, this.nextNumber++, task, {
+      timeoutMs: options.timeoutMs,
+      retainedEventBytes: this.context.retainedEventBytes,
+      stdin: new StdinState(options.stdin, options.keepStdinOpen),
+    });
     execution.emit({
       case: "started",
       value: { sessionId: this.id, acceptedAt: timestampFromDate(new Date()), queuePosition: this.queue.length + (this.running ? 1 : 0) },
@@ -150,7 +187,7 @@ export class Session {
     if (execution.phase === "queued") {
       this.queue.splice(this.queue.indexOf(execution), 1);
       execution.stopReason = reason;
-      this.emitServerResult(execution, describeStop(reason, execution.timeoutMs));
+      this.endExecution(execution, create(ExecutionResultSchema, describeStop(reason, execution.timeoutMs)));
       return true;
     }
     if (execution.stopReason !== undefined) {
@@ -187,16 +224,70 @@ export class Session {
       return;
     }
     this.state = SessionState.CLOSED;
+    this.endAll(reason);
+    await this.sandbox.kill();
+    this.logger.info({ reason }, "sandbox closed");
+  }
+
+  /**
+   * Ends every execution, kills the sandbox, optionally empties the
+   * workspace, and starts a fresh sandbox. Also revives a failed session.
+   * @throws Error when the new sandbox does not start; the session has failed then.
+   */
+  async restart(emptyWorkspace: boolean): Promise<void> {
+    this.state = SessionState.STARTING;
+    this.endAll("restart");
+    await this.sandbox.kill();
+    if (emptyWorkspace) {
+      await clearWorkspace(this.options.workspaceDir);
+    }
+    this.sessionRestarts = Math.min(0xffff_ffff, this.sessionRestarts + 1);
+    this.countInterpreterRestart();
+    this.recentRestarts = [];
+    try {
+      await this.launchSandbox();
+    } catch (error) {
+      this.failSession(error as Error);
+      throw error;
+    }
+  }
+
+  /**
+   * Passes input to an execution's stdin, or holds it until the execution
+   * starts, and closes stdin after it when close is set. The caller checks
+   * that stdin is still open.
+   */
+  sendInput(execution: Execution, data: Uint8Array, close: boolean): void {
+    if (execution.phase === "queued") {
+      execution.stdin.hold(data);
+    } else if (execution.phase === "running") {
+      for (const piece of splitForFrames(data)) {
+        this.sandbox.send(encodeFrame(FrameType.input, execution.number, piece));
+      }
+      if (close) {
+        this.sandbox.send(encodeFrame(FrameType.closeInput, execution.number));
+      }
+    }
+    if (close) {
+      execution.stdin.closed = true;
+    }
+  }
+
+  /** Bytes written to the sandbox that it has not read yet. */
+  get unsentBytes(): number {
+    return this.sandbox.pendingWriteBytes;
+  }
+
+  /** Ends the queued and the running executions from the server's side. */
+  private endAll(reason: StopReason): void {
     for (const execution of [...this.queue]) {
       this.stop(execution, reason);
     }
     if (this.running) {
       this.running.stopReason = reason;
-      this.emitServerResult(this.running, describeStop(reason, this.running.timeoutMs));
+      this.endExecution(this.running, create(ExecutionResultSchema, describeStop(reason, this.running.timeoutMs)));
       this.finishRunning();
     }
-    await this.sandbox.kill();
-    this.logger.info({ reason }, "sandbox closed");
   }
 
   private startNext(): void {
@@ -211,9 +302,17 @@ export class Session {
     this.running = execution;
     execution.phase = "running";
     this.state = SessionState.BUSY;
-    this.chunkers = { [FrameType.stdout]: new Utf8Chunker(), [FrameType.stderr]: new Utf8Chunker() };
+    this.output.reset();
     this.timeoutTimer = setTimeout(() => this.stop(execution, "timeout"), execution.timeoutMs);
     this.sandbox.send(encodeJsonFrame(FrameType.exec, execution.number, execution.task));
+    if (execution.stdin.heldBytes > 0) {
+      for (const piece of execution.stdin.takeHeld()) {
+        this.sandbox.send(encodeFrame(FrameType.input, execution.number, piece));
+      }
+    }
+    if (execution.stdin.closed) {
+      this.sandbox.send(encodeFrame(FrameType.closeInput, execution.number));
+    }
   }
 
   private finishRunning(): void {
@@ -221,6 +320,7 @@ export class Session {
     clearTimeout(this.graceTimer);
     this.running = undefined;
     this.executionCount++;
+    this.lastActiveAt = Date.now();
     if (this.state === SessionState.BUSY) {
       this.state = SessionState.IDLE;
     }
@@ -228,7 +328,22 @@ export class Session {
   }
 
   private emitServerResult(execution: Execution, outcome: { status: ExecutionStatus; message: string; interpreterRestarted?: boolean }): void {
-    execution.emit({ case: "result", value: create(ExecutionResultSchema, outcome) });
+    this.endExecution(execution, create(ExecutionResultSchema, outcome));
+  }
+
+  /**
+   * Emits an execution's last events: the output held back, then the
+   * result, which also says what the output cap dropped.
+   */
+  private endExecution(execution: Execution, result: ExecutionResult): void {
+    if (execution === this.running) {
+      const dropped = this.output.finish(execution);
+      if (dropped.bytes > 0) {
+        result.outputDroppedBytes = BigInt(dropped.bytes);
+        result.message = result.message === "" ? dropped.message : `${result.message}; ${dropped.message}`;
+      }
+    }
+    execution.emit({ case: "result", value: result });
   }
 
   private handleFrame(frame: Frame): void {
@@ -268,20 +383,7 @@ export class Session {
     if (execution === undefined || execution.number !== frame.execution) {
       return;
     }
-    for (const piece of this.chunkers[type].push(frame.payload)) {
-      const content = piece.kind === "text" ? { case: "text" as const, value: piece.text } : { case: "data" as const, value: piece.data };
-      execution.emit({ case: "output", value: { stream: OUTPUT_STREAMS[type], content } });
-    }
-  }
-
-  private flushOutput(execution: Execution): void {
-    for (const type of [FrameType.stdout, FrameType.stderr] as const) {
-      for (const piece of this.chunkers[type].end()) {
-        if (piece.kind === "data") {
-          execution.emit({ case: "output", value: { stream: OUTPUT_STREAMS[type], content: { case: "data", value: piece.data } } });
-        }
-      }
-    }
+    this.output.push(execution, STREAM_NAMES[type], frame.payload);
   }
 
   private handleResult(frame: Frame): void {
@@ -290,7 +392,6 @@ export class Session {
       return;
     }
     const parsed = SupervisorReplySchema.safeParse(parseJson(frame.payload));
-    this.flushOutput(execution);
     if (!parsed.success) {
       this.logger.error({ executionId: execution.id }, "sandbox sent a malformed result");
       this.emitServerResult(execution, { status: ExecutionStatus.CRASHED, message: "the sandbox sent a malformed result" });
@@ -303,7 +404,7 @@ export class Session {
         timeoutMs: execution.timeoutMs,
         killGraceMs: this.context.killGraceMs,
       });
-      execution.emit({ case: "result", value: result });
+      this.endExecution(execution, result);
     }
     this.finishRunning();
   }
@@ -351,7 +452,6 @@ export class Session {
     this.countInterpreterRestart();
     const execution = this.running;
     if (execution !== undefined) {
-      this.flushOutput(execution);
       this.emitServerResult(execution, { ...outcome, interpreterRestarted: true });
       this.finishRunning();
     }

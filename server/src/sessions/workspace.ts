@@ -1,4 +1,4 @@
-import { chown, mkdir } from "node:fs/promises";
+import { chown, mkdir, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { execa } from "execa";
 
@@ -23,4 +23,10 @@ export async function createWorkspace(parentDir: string, name: string, owner: { 
  */
 export async function removeTree(dir: string): Promise<void> {
   await execa("rm", ["-rf", "--one-file-system", "--", dir], { extendEnv: false, env: { LC_ALL: "C" } });
+}
+
+/** Removes everything inside a workspace and keeps the workspace itself, with its owner and mode. */
+export async function clearWorkspace(dir: string): Promise<void> {
+  const entries = await readdir(dir);
+  await Promise.all(entries.map((name) => removeTree(join(dir, name))));
 }
