@@ -1,3 +1,4 @@
+import { Code, ConnectError } from "@connectrpc/connect";
 import { ExecutionStatus, OutputStream } from "../client/src/index.js";
 import type { ExecuteResponse } from "../client/src/index.js";
 import { describe, expect, test } from "./support/fixtures.js";
@@ -172,6 +173,75 @@ describe("stream output", () => {
 
   test("unknown execution is not found", async ({ client }) => {
     await expect(collect(client.executions.streamOutput({ executionId: "exe_unknown", fromSeq: 0n }))).rejects.toThrow(/not found/);
+  });
+});
+
+describe("detach and deadlines", () => {
+  test("detached execution re-attached from seq 0 delivers every byte once, in order", async ({ client, session }) => {
+    const abort = new AbortController();
+    const code = "import time\nfor i in range(40):\n    print(f'line {i}', flush=True)\n    time.sleep(0.02)";
+    const events = session.streamPython(code, { detach: true, signal: abort.signal });
+    const { executionId } = await waitForFirstOutput(events);
+    abort.abort();
+
+    const attached: ExecuteResponse[] = [];
+    for await (const event of client.executions.streamOutput({ executionId, fromSeq: 0n })) {
+      attached.push(event);
+    }
+
+    const stdout = attached.flatMap((event) => (event.event.case === "output" && event.event.value.content.case === "text" ? [event.event.value.content.value] : []));
+    const result = attached.at(-1)!.event;
+    expect(stdout.join("")).toBe(Array.from({ length: 40 }, (_, index) => `line ${index}\n`).join(""));
+    expect(attached.map((event) => event.seq)).toEqual(attached.map((_, index) => BigInt(index + 1)));
+    expect(result.case === "result" && result.value.status).toBe(ExecutionStatus.OK);
+  });
+
+  test("deadline of the caller cancels its execution", async ({ client, session }) => {
+    await session.runPython("x = 7");
+    let executionId = "";
+    const request = { sessionId: session.id, task: { case: "python" as const, value: { code: "import time\nwhile True:\n    print('tick', flush=True)\n    time.sleep(0.1)" } } };
+
+    const error = await (async () => {
+      try {
+        for await (const event of client.executions.execute(request, { timeoutMs: 700 })) {
+          executionId = event.executionId;
+        }
+      } catch (caught) {
+        return ConnectError.from(caught);
+      }
+      throw new Error("expected the deadline to end the call");
+    })();
+    const result = await readResult(client.executions.streamOutput({ executionId, fromSeq: 0n })[Symbol.asyncIterator]());
+    const after = await session.runPython('print("ok", x)');
+
+    expect(error.code).toBe(Code.DeadlineExceeded);
+    expect(result.status).toBe(ExecutionStatus.CANCELLED);
+    expect(result.message).toContain("deadline passed");
+    expect(after.stdout).toBe("ok 7\n");
+  });
+});
+
+describe("long call inside C", () => {
+  test("big power is stopped and the session stays usable", async ({ session }) => {
+    const outcome = await session.runPython("print('computing', flush=True)\n10 ** (10 ** 8)", { timeoutMs: 1500 });
+    const after = await session.runPython("print('next')");
+
+    expect(outcome.status).toBe(ExecutionStatus.TIMED_OUT);
+    expect(outcome.stdout).toBe("computing\n");
+    expect(after.stdout).toBe("next\n");
+  });
+
+  test("call that never checks for signals is killed after the grace and the state is lost", async ({ session }) => {
+    await session.runPython("x = 7");
+
+    const outcome = await session.runPython("print('summing', flush=True)\nsum(range(10 ** 15))", { timeoutMs: 300 });
+    const after = await session.runPython("print('fresh' if 'x' not in globals() else 'old')");
+
+    expect(outcome.status).toBe(ExecutionStatus.TIMED_OUT);
+    expect(outcome.stdout).toBe("summing\n");
+    expect(outcome.result.interpreterRestarted).toBe(true);
+    expect(outcome.result.message).toContain("so the interpreter was killed and its variables are lost");
+    expect(after.stdout).toBe("fresh\n");
   });
 });
 

@@ -57,6 +57,38 @@ describe("interpreter crash", () => {
   });
 });
 
+describe("deep recursion", () => {
+  test("RecursionError keeps the session and its variables", async ({ session }) => {
+    await session.runPython("x = 1");
+
+    const outcome = await session.runPython("def g():\n    g()\ng()");
+    const after = await session.runPython("print('x' in globals())");
+
+    expect(outcome.status).toBe(ExecutionStatus.ERROR);
+    expect(outcome.error?.name).toBe("RecursionError");
+    expect(outcome.result.interpreterRestarted).toBe(false);
+    expect(after.stdout).toBe("True\n");
+  });
+
+  test("recursion past the C stack is reported as SIGSEGV and the next execution runs fresh", async ({ session }) => {
+    await session.runPython("x = 1");
+    // Recursion through str() and __str__ uses the C stack, which a raised
+    // recursion limit no longer protects.
+    const code = "import sys\nsys.setrecursionlimit(10**7)\nclass G:\n    def __str__(self):\n        return str(G())\nstr(G())";
+
+    const outcome = await session.runPython(code);
+    const after = await session.runPython("print('x' in globals())");
+    const info = await session.refresh();
+
+    expect(outcome.status).toBe(ExecutionStatus.CRASHED);
+    expect(outcome.result.signal).toBe(11);
+    expect(outcome.result.message).toContain("signal 11 (SIGSEGV)");
+    expect(outcome.result.interpreterRestarted).toBe(true);
+    expect(info.interpreterRestarts).toBe(1);
+    expect(after.stdout).toBe("False\n");
+  });
+});
+
 describe("restart limit", () => {
   test("sandbox that keeps dying fails", async ({ session, client }) => {
     const outcomes = [];

@@ -8,8 +8,14 @@ import type { SeatbeltClient } from "./client.js";
 export interface RunOptions {
   /** Time allowed once the execution starts; the server's default when unset. */
   readonly timeoutMs?: number;
-  /** Aborting the signal cancels the execution on the server. */
+  /** Aborting the signal cancels the execution on the server, unless detach is set. */
   readonly signal?: AbortSignal;
+  /** Input for stdin; a string is sent as UTF-8. Without it stdin is at end of file. */
+  readonly stdin?: string | Uint8Array;
+  /** Keep stdin open after stdin, for sendInput. */
+  readonly keepStdinOpen?: boolean;
+  /** Keep the execution running when this call goes away; attach later with streamOutput. */
+  readonly detach?: boolean;
   /** Called with each stdout chunk as it arrives. */
   readonly onStdout?: (text: string, bytes: Uint8Array) => void;
   /** Called with each stderr chunk as it arrives. */
@@ -97,6 +103,18 @@ export class SeatbeltSession {
     return this.info;
   }
 
+  /** Writes input to a running or queued execution's stdin and, when close is set, closes it. */
+  async sendInput(executionId: string, data: string | Uint8Array, close = false): Promise<void> {
+    await this.client.executions.sendInput({ executionId, data: typeof data === "string" ? encoder.encode(data) : data, close });
+  }
+
+  /** Gives the session a fresh sandbox and interpreter, optionally with an empty workspace. */
+  async restart(clearWorkspace = false): Promise<Session> {
+    const { session } = await this.client.sessions.restartSession({ sessionId: this.id, clearWorkspace });
+    this.info = session!;
+    return this.info;
+  }
+
   /** Deletes the session: its processes end and its workspace is removed. */
   async close(): Promise<void> {
     await this.client.sessions.deleteSession({ sessionId: this.id });
@@ -104,7 +122,14 @@ export class SeatbeltSession {
 
   private stream(task: MessageInitShape<typeof ExecuteRequestSchema>["task"], options: RunOptions): AsyncIterable<ExecuteResponse> {
     return this.client.executions.execute(
-      { sessionId: this.id, task, timeoutMs: BigInt(options.timeoutMs ?? 0) },
+      {
+        sessionId: this.id,
+        task,
+        timeoutMs: BigInt(options.timeoutMs ?? 0),
+        stdin: typeof options.stdin === "string" ? encoder.encode(options.stdin) : options.stdin,
+        keepStdinOpen: options.keepStdinOpen ?? false,
+        detach: options.detach ?? false,
+      },
       options.signal === undefined ? {} : { signal: options.signal },
     );
   }

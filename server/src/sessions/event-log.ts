@@ -37,6 +37,11 @@ export class EventLog {
     return this.firstSeq + this.events.length - this.head;
   }
 
+  /** Estimated bytes of the retained events. */
+  get bytes(): number {
+    return this.retainedBytes;
+  }
+
   /** Sequence number of the oldest retained event. */
   get oldestSeq(): number {
     return this.firstSeq;

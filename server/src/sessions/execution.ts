@@ -56,6 +56,11 @@ export class Execution {
     this.log = new EventLog(settings.retainedEventBytes);
   }
 
+  /** Estimated bytes of the events kept for readers. */
+  get retainedBytes(): number {
+    return this.log.bytes;
+  }
+
   /** Appends an event with the next sequence number and wakes every reader. */
   emit(event: ExecutionEvent): void {
     if (this.phase === "finished") {
