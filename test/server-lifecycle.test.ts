@@ -4,9 +4,9 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { execa } from "execa";
-import { ExecutionStatus, createSeatbeltClient } from "../client/src/index.js";
+import { ExecutionStatus, SessionState, createSeatbeltClient } from "../client/src/index.js";
 import { describe, expect, startTestServer, test } from "./support/fixtures.js";
-import { findProcesses, waitUntil } from "./support/processes.js";
+import { findProcesses, findRunningSurvivors, listHostProcesses, listProcessTree, waitUntil } from "./support/processes.js";
 
 const SERVER_MAIN = fileURLToPath(new URL("../server/dist/main.js", import.meta.url));
 
@@ -31,25 +31,34 @@ async function spawnServer(stateDir: string) {
 }
 
 describe("server shutdown", () => {
-  test.each(["SIGTERM", "SIGINT"] as const)("%s ends sandboxes and removes workspaces", async (signal) => {
+  test.each(["SIGTERM", "SIGINT"] as const)("%s ends executions with a shutdown status, ends every process and removes workspaces", async (signal) => {
     const stateDir = await mkdtemp(join(tmpdir(), "seatbelt-lifecycle-"));
     await chmod(stateDir, 0o711);
     const { child, url } = await spawnServer(stateDir);
     const client = createSeatbeltClient({ baseUrl: url });
-    const session = await client.createSession();
+    const sessions = [await client.createSession(), await client.createSession()];
     const marker = signal === "SIGTERM" ? ["sleep", "313.25"] : ["sleep", "313.75"];
-    await session.runShell(`${marker.join(" ")} &`);
-    const running = session.runPython("import time\nprint('working', flush=True)\ntime.sleep(3600)");
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await sessions[0]!.runShell(`${marker.join(" ")} &`);
+    const running = sessions.map((session) => session.runPython("import time\nprint('working', flush=True)\ntime.sleep(3600)"));
+    const queued = sessions[1]!.runShell("echo never");
+    await waitUntil(async () => (await client.listSessions()).every((session) => session.state === SessionState.BUSY), 5_000);
+    const root = listHostProcesses().find((process) => process.pid === child.pid)!;
+    const treeBeforeStop = listProcessTree(root);
 
-    expect(await findProcesses(marker)).toHaveLength(1);
     child.kill(signal);
     const exit = await child;
-    const outcome = await running;
+    const outcomes = await Promise.all([...running, queued]);
 
     expect(exit.exitCode).toBe(0);
-    expect(outcome.status).toBe(ExecutionStatus.CANCELLED);
-    expect(outcome.result.message).toContain("shutting down");
+    // The server, and per session bubblewrap, the sandbox's init, the
+    // supervisor and the interpreter at least.
+    expect(treeBeforeStop.length).toBeGreaterThanOrEqual(1 + 2 * 4);
+    expect(findRunningSurvivors(treeBeforeStop)).toEqual([]);
+    for (const outcome of outcomes) {
+      expect(outcome.status).toBe(ExecutionStatus.SHUTDOWN);
+      expect(outcome.result.message).toContain("server is shutting down");
+    }
+    expect(outcomes.slice(0, 2).map((outcome) => outcome.stdout)).toEqual(["working\n", "working\n"]);
     expect(await findProcesses(marker)).toEqual([]);
     expect(await readdir(stateDir)).toEqual([]);
     await rm(stateDir, { recursive: true, force: true });

@@ -1,9 +1,9 @@
 import { randomInt } from "node:crypto";
-import { readFileSync, readdirSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { type ExecuteResponse, ExecutionStatus, OutputStream, type SeatbeltSession, createSeatbeltClient } from "../client/src/index.js";
 import type { SeatbeltServer } from "../server/src/server.js";
 import { describe, expect, startTestServer, test } from "./support/fixtures.js";
+import { type HostProcess, findRunningSurvivors, listHostProcesses, listProcessTree } from "./support/processes.js";
 
 /** Upper bound for an execution whose foreground work is instant. A hang would last as long as its background `sleep`. */
 const QUICK_COMPLETION_MS = 3_000;
@@ -12,17 +12,6 @@ const QUICK_COMPLETION_MS = 3_000;
 interface TimedEvent {
   readonly receivedAtMs: number;
   readonly response: ExecuteResponse;
-}
-
-/** One process of the host, as /proc describes it. */
-interface HostProcess {
-  readonly pid: number;
-  readonly parentPid: number;
-  /** True for a zombie, which has exited and waits only to be reaped. */
-  readonly zombie: boolean;
-  /** Start time in clock ticks since boot, which distinguishes a reused pid. */
-  readonly startTicks: number;
-  readonly argv: readonly string[];
 }
 
 async function collectTimed(events: AsyncIterable<ExecuteResponse>): Promise<TimedEvent[]> {
@@ -72,52 +61,6 @@ function createUniqueSleepSeconds(): string {
   return `300.${randomInt(100_000, 1_000_000)}`;
 }
 
-/** Reads every process of the host. Processes that exit while it reads are skipped. */
-function listHostProcesses(): HostProcess[] {
-  const processes: HostProcess[] = [];
-  for (const name of readdirSync("/proc")) {
-    if (!/^\d+$/.test(name)) {
-      continue;
-    }
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, "utf8");
-      // The command name in parentheses may contain spaces, so fields are
-      // counted from the last ")": state (field 3), ppid (4) and starttime
-      // (22), as proc(5) numbers them.
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      const zombie = fields[0] === "Z" || fields[0] === "X";
-      const argv = readFileSync(`/proc/${name}/cmdline`, "utf8").split("\0").slice(0, -1);
-      processes.push({ pid: Number(name), parentPid: Number(fields[1]), zombie, startTicks: Number(fields[19]), argv });
-    } catch {
-      continue;
-    }
-  }
-  return processes;
-}
-
-/** Returns the process and all of its descendants, or nothing when that process no longer exists. */
-function listProcessTree(root: HostProcess): HostProcess[] {
-  const processes = listHostProcesses();
-  const current = processes.find((process) => process.pid === root.pid && process.startTicks === root.startTicks);
-  if (current === undefined) {
-    return [];
-  }
-
-  const tree = [current];
-  const pids = new Set([current.pid]);
-  for (let grew = true; grew; ) {
-    grew = false;
-    for (const process of processes) {
-      if (pids.has(process.parentPid) && !pids.has(process.pid)) {
-        tree.push(process);
-        pids.add(process.pid);
-        grew = true;
-      }
-    }
-  }
-  return tree;
-}
-
 function findHostProcess(pid: number): HostProcess {
   const found = listHostProcesses().find((process) => process.pid === pid);
   if (found === undefined) {
@@ -131,16 +74,6 @@ function findSleepProcesses(seconds: string): HostProcess[] {
   return listHostProcesses().filter(
     (process) => !process.zombie && process.argv.length === 2 && process.argv[0] === "sleep" && process.argv[1] === seconds,
   );
-}
-
-/**
- * Returns the processes that still exist and are not zombies. Zombies are
- * excluded because bubblewrap's inner process, orphaned when the outer one
- * is killed, stays a zombie until the host's init reaps it.
- */
-function findRunningSurvivors(processes: readonly HostProcess[]): HostProcess[] {
-  const running = listHostProcesses().filter((process) => !process.zombie);
-  return processes.filter((old) => running.some((process) => process.pid === old.pid && process.startTicks === old.startTicks));
 }
 
 function getSandboxProcess(server: SeatbeltServer, sessionId: string): HostProcess {
@@ -319,6 +252,21 @@ describe("background children", () => {
     expect(listProcessTree(sandbox)).toEqual([]);
     expect(findSleepProcesses(shellSeconds)).toEqual([]);
     expect(findSleepProcesses(pythonSeconds)).toEqual([]);
+  });
+
+  test("restarting session ends all its processes", async ({ session, server }) => {
+    const sandbox = getSandboxProcess(server, session.id);
+    const { shellSeconds, pythonSeconds } = await startBackgroundSleeps(session);
+    const treeBeforeRestart = listProcessTree(sandbox);
+
+    await session.restart();
+    const after = await session.runShell("echo still usable");
+
+    expect(listCommandLines(treeBeforeRestart)).toContain(`sleep ${shellSeconds}`);
+    expect(findRunningSurvivors(treeBeforeRestart)).toEqual([]);
+    expect(findSleepProcesses(shellSeconds)).toEqual([]);
+    expect(findSleepProcesses(pythonSeconds)).toEqual([]);
+    expect(after.stdout).toBe("still usable\n");
   });
 
   test("stopping server ends all session processes", async () => {

@@ -66,14 +66,18 @@ class Execution:
         self.stdin_pending = bytearray()
         self.stdin_closing = False
 
-    def open_pipes(self):
-        """Create the stdin, stdout and stderr pipes; return the child's ends.
+    def open_pipes(self, stdin_pipe):
+        """Create the stdout and stderr pipes, and a stdin pipe if asked for.
 
-        The supervisor keeps the write end of stdin and the read ends of
-        stdout and stderr.
+        Return the child's ends. The supervisor keeps the write end of stdin
+        and the read ends of stdout and stderr. Without a stdin pipe, the
+        child's stdin is /dev/null, at end of file.
         """
-        stdin_read, self.stdin = os.pipe()
-        os.set_blocking(self.stdin, False)
+        if stdin_pipe:
+            stdin_read, self.stdin = os.pipe()
+            os.set_blocking(self.stdin, False)
+        else:
+            stdin_read = os.open(os.devnull, os.O_RDONLY)
         child_ends = [stdin_read]
         for frame_type in (protocol.STDOUT, protocol.STDERR):
             read_end, write_end = os.pipe()
@@ -263,7 +267,7 @@ class Supervisor:
             send_json(protocol.RESULT, number, {"status": "error", "message": "another execution is running"})
             return
         execution = Execution(number, task["kind"])
-        child_ends = execution.open_pipes()
+        child_ends = execution.open_pipes(task.get("stdin") == "pipe")
         for read_end in execution.pipes:
             self.selector.register(read_end, selectors.EVENT_READ, self._on_output)
         self.current = execution

@@ -26,10 +26,20 @@ function requireExecution(registry: SessionRegistry, id: string) {
   return found;
 }
 
-/** Tells a caller that went away from one whose deadline passed. */
+/**
+ * Slack within which a caller that resets its stream counts as having hit
+ * its deadline: the client's timer and the server's race. @default 100
+ */
+const DEADLINE_SLACK_MS = 100;
+
+/** Tells a caller whose deadline passed from one that went away. */
 function isDeadline(context: HandlerContext): boolean {
   const reason: unknown = context.signal.reason;
-  return reason instanceof ConnectError && reason.code === Code.DeadlineExceeded;
+  if (reason instanceof ConnectError && reason.code === Code.DeadlineExceeded) {
+    return true;
+  }
+  const remainingMs = context.timeoutMs();
+  return remainingMs !== undefined && remainingMs <= DEADLINE_SLACK_MS;
 }
 
 /** Handlers of seatbelt.v1.ExecutionService. */

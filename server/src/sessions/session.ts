@@ -3,53 +3,19 @@ import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { Logger } from "pino";
 import { type ExecutionResult, ExecutionResultSchema, ExecutionStatus } from "../gen/seatbelt/v1/execution_pb.js";
 import { SessionState } from "../gen/seatbelt/v1/session_pb.js";
-import type { BubblewrapBackend } from "../sandbox/bubblewrap/backend.js";
-import { type Frame, FrameType, encodeFrame, encodeJsonFrame } from "../sandbox/frames.js";
+import { type Frame, FrameType, encodeJsonFrame } from "../sandbox/frames.js";
 import type { SandboxExit, SandboxProcess } from "../sandbox/sandbox-process.js";
 import { Execution, type StopReason, type Task } from "./execution.js";
+import { parseJson, readCount } from "./frame-payloads.js";
 import { type SessionId, createExecutionId } from "./ids.js";
 import { OutputRelay } from "./output-relay.js";
+import { RestartWindow } from "./restart-window.js";
 import { SupervisorReplySchema, buildExecutionResult, describeStop } from "./result.js";
-import { StdinState, splitForFrames } from "./stdin.js";
+import type { SessionContext, SessionOptions, SubmitOptions } from "./session-options.js";
+import { StdinState, encodeInputFrames, splitForFrames } from "./stdin.js";
 import { clearWorkspace } from "./workspace.js";
 
-/** Services and settings that a session takes from the server. */
-export interface SessionContext {
-  readonly backend: BubblewrapBackend;
-  readonly logger: Logger;
-  readonly killGraceMs: number;
-  readonly startTimeoutMs: number;
-  /** Bytes of events kept per execution for StreamOutput. */
-  readonly retainedEventBytes: number;
-  /** Age at which the registry deletes a session. */
-  readonly sessionMaxLifetimeMs: number;
-}
-
-/** How one execution runs, besides its task. */
-export interface SubmitOptions {
-  readonly timeoutMs: number;
-  /** Bytes for stdin when the execution starts. */
-  readonly stdin: Uint8Array;
-  /** Keep stdin open after those bytes, for sendInput. */
-  readonly keepStdinOpen: boolean;
-}
-
-/** Settings of one session, as the caller chose them. */
-export interface SessionOptions {
-  readonly id: SessionId;
-  readonly workspaceDir: string;
-  readonly env: Readonly<Record<string, string>>;
-  readonly profileName: string;
-  /** Output cap of each execution, in bytes. */
-  readonly outputBytes: number;
-}
-
-/** Sandbox replacements allowed within RESTART_WINDOW_MS before the session fails. @default 5 */
-const MAX_RESTARTS_PER_WINDOW = 5;
-/** @default 60000 */
-const RESTART_WINDOW_MS = 60_000;
-/** Largest count accepted from one LATE_OUTPUT frame, which is far above a real one. */
-const MAX_LATE_BYTES_PER_FRAME = 2 ** 32;
+export type { SessionContext, SessionOptions, SubmitOptions } from "./session-options.js";
 
 const STREAM_NAMES = { [FrameType.stdout]: "stdout", [FrameType.stderr]: "stderr" } as const;
 
@@ -76,7 +42,7 @@ export class Session {
   private readonly output: OutputRelay;
   private timeoutTimer: NodeJS.Timeout | undefined;
   private graceTimer: NodeJS.Timeout | undefined;
-  private recentRestarts: number[] = [];
+  private readonly restarts = new RestartWindow();
   private markReady: () => void = () => {};
   private failStart: (error: Error) => void = () => {};
 
@@ -243,7 +209,7 @@ export class Session {
     }
     this.sessionRestarts = Math.min(0xffff_ffff, this.sessionRestarts + 1);
     this.countInterpreterRestart();
-    this.recentRestarts = [];
+    this.restarts.clear();
     try {
       await this.launchSandbox();
     } catch (error) {
@@ -261,11 +227,8 @@ export class Session {
     if (execution.phase === "queued") {
       execution.stdin.hold(data);
     } else if (execution.phase === "running") {
-      for (const piece of splitForFrames(data)) {
-        this.sandbox.send(encodeFrame(FrameType.input, execution.number, piece));
-      }
-      if (close) {
-        this.sandbox.send(encodeFrame(FrameType.closeInput, execution.number));
+      for (const frame of encodeInputFrames(execution.number, splitForFrames(data), close)) {
+        this.sandbox.send(frame);
       }
     }
     if (close) {
@@ -304,14 +267,15 @@ export class Session {
     this.state = SessionState.BUSY;
     this.output.reset();
     this.timeoutTimer = setTimeout(() => this.stop(execution, "timeout"), execution.timeoutMs);
-    this.sandbox.send(encodeJsonFrame(FrameType.exec, execution.number, execution.task));
-    if (execution.stdin.heldBytes > 0) {
-      for (const piece of execution.stdin.takeHeld()) {
-        this.sandbox.send(encodeFrame(FrameType.input, execution.number, piece));
-      }
+    // Without input, stdin is /dev/null in the sandbox: no pipe, no frames.
+    const stdin = execution.stdin;
+    if (stdin.closed && stdin.heldBytes === 0) {
+      this.sandbox.send(encodeJsonFrame(FrameType.exec, execution.number, execution.task));
+      return;
     }
-    if (execution.stdin.closed) {
-      this.sandbox.send(encodeFrame(FrameType.closeInput, execution.number));
+    this.sandbox.send(encodeJsonFrame(FrameType.exec, execution.number, { ...execution.task, stdin: "pipe" }));
+    for (const frame of encodeInputFrames(execution.number, stdin.takeHeld(), stdin.closed)) {
+      this.sandbox.send(frame);
     }
   }
 
@@ -458,10 +422,9 @@ export class Session {
   }
 
   private relaunchSandbox(): void {
-    const now = Date.now();
-    this.recentRestarts = [...this.recentRestarts.filter((time) => now - time < RESTART_WINDOW_MS), now];
-    if (this.recentRestarts.length > MAX_RESTARTS_PER_WINDOW) {
-      this.failSession(new Error(`the sandbox ended ${this.recentRestarts.length} times within ${RESTART_WINDOW_MS} ms`));
+    const giveUp = this.restarts.record(Date.now());
+    if (giveUp !== undefined) {
+      this.failSession(new Error(giveUp));
       return;
     }
     this.launchSandbox().catch((error: unknown) => this.failSession(error as Error));
@@ -483,17 +446,4 @@ export class Session {
       this.emitServerResult(execution, { status: ExecutionStatus.CRASHED, message: `the session's sandbox could not be restarted: ${error.message}; delete the session` });
     }
   }
-}
-
-function parseJson(payload: Buffer): unknown {
-  try {
-    return JSON.parse(payload.toString("utf8"));
-  } catch {
-    return undefined;
-  }
-}
-
-function readCount(payload: Buffer, field: string): number {
-  const value = (parseJson(payload) as Record<string, unknown> | undefined)?.[field];
-  return typeof value === "number" && Number.isSafeInteger(value) && value >= 0 ? Math.min(value, MAX_LATE_BYTES_PER_FRAME) : 0;
 }

@@ -1,3 +1,5 @@
+import { FrameType, encodeFrame } from "../sandbox/frames.js";
+
 /** Largest input frame sent to a sandbox; larger input is split. @default 64 KiB */
 export const INPUT_FRAME_BYTES = 64 * 1024;
 
@@ -47,4 +49,13 @@ export function splitForFrames(data: Uint8Array): Buffer[] {
     pieces.push(buffer.subarray(offset, offset + INPUT_FRAME_BYTES));
   }
   return pieces;
+}
+
+/** Encodes input pieces as frames for one execution, with a closing frame after them when close is set. */
+export function encodeInputFrames(execution: number, pieces: readonly Buffer[], close: boolean): Buffer[] {
+  const frames = pieces.map((piece) => encodeFrame(FrameType.input, execution, piece));
+  if (close) {
+    frames.push(encodeFrame(FrameType.closeInput, execution));
+  }
+  return frames;
 }

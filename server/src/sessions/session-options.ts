@@ -1,0 +1,34 @@
+import type { Logger } from "pino";
+import type { BubblewrapBackend } from "../sandbox/bubblewrap/backend.js";
+import type { SessionId } from "./ids.js";
+
+/** Services and settings that a session takes from the server. */
+export interface SessionContext {
+  readonly backend: BubblewrapBackend;
+  readonly logger: Logger;
+  readonly killGraceMs: number;
+  readonly startTimeoutMs: number;
+  /** Bytes of events kept per execution for StreamOutput. */
+  readonly retainedEventBytes: number;
+  /** Age at which the registry deletes a session. */
+  readonly sessionMaxLifetimeMs: number;
+}
+
+/** How one execution runs, besides its task. */
+export interface SubmitOptions {
+  readonly timeoutMs: number;
+  /** Bytes for stdin when the execution starts. */
+  readonly stdin: Uint8Array;
+  /** Keep stdin open after those bytes, for sendInput. */
+  readonly keepStdinOpen: boolean;
+}
+
+/** Settings of one session, as the caller chose them. */
+export interface SessionOptions {
+  readonly id: SessionId;
+  readonly workspaceDir: string;
+  readonly env: Readonly<Record<string, string>>;
+  readonly profileName: string;
+  /** Output cap of each execution, in bytes. */
+  readonly outputBytes: number;
+}
