@@ -39,7 +39,7 @@ describe("stdin from the request", () => {
     expect(outcome.stdout).toBe("HELLO world\n");
   });
 
-  test("Python reads end of file after the request's stdin", async ({ session }) => {
+  test("Python reads EOF after stdin", async ({ session }) => {
     const outcome = await session.runPython("import sys\nprint(repr(sys.stdin.read()))", { stdin: "only this" });
 
     expect(outcome.stdout).toBe("'only this'\n");
@@ -52,7 +52,7 @@ describe("stdin from the request", () => {
     expect(outcome.exitCode).toBe(0);
   });
 
-  test("stdin does not leak into the next execution", async ({ session }) => {
+  test("stdin does not leak onward", async ({ session }) => {
     await session.runPython("print(input())", { stdin: "one\ntwo\n" });
 
     const next = await session.runPython("import sys\nprint(repr(sys.stdin.read()))");
@@ -62,7 +62,7 @@ describe("stdin from the request", () => {
 });
 
 describe("SendInput", () => {
-  test("interactive input() gets input sent while it waits", async ({ session }) => {
+  test("interactive input() gets sent input", async ({ session }) => {
     const { executionId, rest } = await waitForFirstOutput(session.streamPython("name = input('name? ')\nprint('hi', name)", { keepStdinOpen: true }));
 
     await session.sendInput(executionId, "Ada\n");
@@ -82,7 +82,7 @@ describe("SendInput", () => {
     expect(outcome.stdout).toBe("xydone\n");
   });
 
-  test("input to a queued execution arrives when it starts", async ({ session }) => {
+  test("queued execution gets held input", async ({ session }) => {
     const blocker = session.runPython("import time\ntime.sleep(0.5)");
     const { executionId, rest } = await readStarted(session.streamPython("print(input())", { keepStdinOpen: true }));
 
@@ -93,7 +93,7 @@ describe("SendInput", () => {
     expect(outcome.stdout).toBe("queued line\n");
   });
 
-  test("input after stdin was closed is FailedPrecondition", async ({ session }) => {
+  test("input after close is FailedPrecondition", async ({ session }) => {
     const { executionId, rest } = await readStarted(session.streamShell("sleep 0.5"));
 
     const error = await catchConnectError(session.sendInput(executionId, "late"));
@@ -112,7 +112,7 @@ describe("SendInput", () => {
     expect(error.rawMessage).toContain("has finished");
   });
 
-  test("execution that never reads its open stdin still ends", async ({ session }) => {
+  test("unread open stdin does not block", async ({ session }) => {
     const outcome = await session.runPython("print('no input needed')", { keepStdinOpen: true });
 
     expect(outcome.stdout).toBe("no input needed\n");

@@ -31,7 +31,7 @@ async function spawnServer(stateDir: string) {
 }
 
 describe("server shutdown", () => {
-  test.each(["SIGTERM", "SIGINT"] as const)("%s ends executions with a shutdown status, ends every process and removes workspaces", async (signal) => {
+  test.each(["SIGTERM", "SIGINT"] as const)("%s ends executions, processes and workspaces", async (signal) => {
     const stateDir = await mkdtemp(join(tmpdir(), "seatbelt-lifecycle-"));
     await chmod(stateDir, 0o711);
     const { child, url } = await spawnServer(stateDir);

@@ -25,7 +25,7 @@ export const DEFAULT_FINISHED_RETENTION_MS = 300_000;
 
 /** Bytes of events kept per execution for StreamOutput; older ones are dropped first. @default 8 MiB */
 export const DEFAULT_RETAINED_EVENT_BYTES = 8 * 1024 * 1024;
-/** Longest quiet time on an execution stream before a keepalive event; the shortest is half of it. @default 15000 */
+/** Maximum quiet time on an execution stream before a keepalive event; the minimum is half of it. @default 15000 */
 export const DEFAULT_KEEPALIVE_INTERVAL_MS = 15_000;
 /** Output cap of one execution when the session sets none. @default 16 MiB */
 export const DEFAULT_OUTPUT_BYTES = 16 * 1024 * 1024;

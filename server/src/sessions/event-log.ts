@@ -10,8 +10,8 @@ const COMPACT_AFTER_EVENTS = 1024;
 export function estimateEventBytes(response: ExecuteResponse): number {
   const event = response.event;
   if (event.case === "output") {
-    // A string of n code units takes up to 2n bytes; text here is mostly
-    // one byte per unit, and the estimate only has to bound memory.
+    // A string of n code units takes up to 2n bytes in V8. Output text is
+    // mostly Latin-1, stored at one byte per unit, so n is a fair estimate.
     return EVENT_OVERHEAD_BYTES + (event.value.content.case === "text" ? event.value.content.value.length : (event.value.content.value?.length ?? 0));
   }
   return EVENT_OVERHEAD_BYTES;

@@ -17,7 +17,7 @@ export type ExecutionPhase = "queued" | "running" | "finished";
 
 type ExecutionEvent = NonNullable<MessageInitShape<typeof ExecuteResponseSchema>["event"]>;
 
-/** What an execution needs besides its task. */
+/** Settings of an execution besides its task. */
 export interface ExecutionSettings {
   readonly timeoutMs: number;
   /** Bytes of events kept for readers; older ones are dropped first. */

@@ -1,4 +1,4 @@
-/** Which stream a piece of output was written to. */
+/** Name of the stream that a piece of output was written to. */
 export type StreamName = "stdout" | "stderr";
 
 /** A piece of output held for the tail. */
@@ -7,7 +7,7 @@ export interface HeldOutput {
   readonly data: Buffer;
 }
 
-/** What the cap dropped, and the tail to deliver after the drop. */
+/** Counts of the bytes that the cap dropped, and the tail to deliver after the drop. */
 export interface CapSummary {
   readonly droppedStdoutBytes: number;
   readonly droppedStderrBytes: number;
@@ -15,10 +15,10 @@ export interface CapSummary {
 }
 
 /**
- * Caps the output of one execution at capBytes: the first half passes
- * through at once (the head); after that the latest bytes up to the other
- * half are held (the tail) and everything between is dropped and counted.
- * The tail is delivered when the execution ends.
+ * Caps the output of one execution at capBytes. The first half, the head,
+ * passes through at once. After it, the latest bytes up to the other half
+ * are kept back as the tail, which is delivered when the execution ends.
+ * Everything between head and tail is dropped and counted.
  */
 export class OutputCap {
   private headLeft = 0;
@@ -65,7 +65,7 @@ export class OutputCap {
     return now;
   }
 
-  /** Returns the counts of dropped bytes and the tail, and forgets the tail. */
+  /** Returns the counts of dropped bytes and the tail, and resets the cap for the next execution. */
   finish(): CapSummary {
     const summary = { droppedStdoutBytes: this.dropped.stdout, droppedStderrBytes: this.dropped.stderr, tail: this.held.slice(this.heldStart) };
     this.reset(this.capBytes);

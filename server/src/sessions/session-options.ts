@@ -14,7 +14,7 @@ export interface SessionContext {
   readonly sessionMaxLifetimeMs: number;
 }
 
-/** How one execution runs, besides its task. */
+/** Settings of one execution besides its task. */
 export interface SubmitOptions {
   readonly timeoutMs: number;
   /** Bytes for stdin when the execution starts. */

@@ -219,7 +219,7 @@ export class Session {
   }
 
   /**
-   * Passes input to an execution's stdin, or holds it until the execution
+   * Passes input to an execution's stdin, or keeps it until the execution
    * starts, and closes stdin after it when close is set. The caller checks
    * that stdin is still open.
    */
@@ -296,8 +296,8 @@ export class Session {
   }
 
   /**
-   * Emits an execution's last events: the output held back, then the
-   * result, which also says what the output cap dropped.
+   * Emits an execution's last events: the output kept back, then the
+   * result, whose message also reports what the output cap dropped.
    */
   private endExecution(execution: Execution, result: ExecutionResult): void {
     if (execution === this.running) {

@@ -32,7 +32,7 @@ export class StdinState {
     this.pendingBytes += buffer.length;
   }
 
-  /** Returns the held input in frame-sized pieces and forgets it. */
+  /** Returns the held input in frame-sized pieces and clears it. */
   takeHeld(): Buffer[] {
     const pieces = this.pending.flatMap((buffer) => splitForFrames(buffer));
     this.pending = [];

@@ -1,7 +1,7 @@
 import type { StopReason } from "./execution.js";
 import type { Session } from "./session.js";
 
-/** Longest and shortest time between two checks for expired sessions. */
+/** Maximum and minimum time between two checks for expired sessions. */
 const MAX_SWEEP_INTERVAL_MS = 10_000;
 const MIN_SWEEP_INTERVAL_MS = 50;
 
@@ -25,8 +25,8 @@ export function findExpiry(session: Pick<Session, "busy" | "lastActiveAt" | "cre
 /**
  * Deletes sessions that were idle too long or lived too long. One timer
  * checks every session a few times per limit, so an execution costs no
- * timer of its own; a session ends at most a quarter of the shorter limit
- * (and at most 10 s) after it expired.
+ * timer of its own. A session ends at most a quarter of the shorter limit,
+ * and at most 10 s, after it expired.
  */
 export class SessionSweeper {
   private readonly timer: NodeJS.Timeout;
