@@ -135,6 +135,18 @@ describe("RestartSession", () => {
     expect(outcome.result.message).toContain("session was restarted");
   });
 
+  test("second restart during a restart is FailedPrecondition", async ({ session, server }) => {
+    const first = session.restart();
+    const error = await catchConnectError(session.restart());
+    await first;
+    const after = await session.runShell("echo ok");
+
+    expect(error.code).toBe(Code.FailedPrecondition);
+    expect(error.rawMessage).toContain("is starting a sandbox; retry once it is idle");
+    expect(after.stdout).toBe("ok\n");
+    expect(server.registry.get(session.id)?.sessionRestarts).toBe(1);
+  });
+
   test("restart of an unknown session is NotFound", async ({ client }) => {
     const error = await catchConnectError(client.sessions.restartSession({ sessionId: "ses_unknown" }));
 

@@ -2,7 +2,7 @@ import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
 import type { SessionService } from "../gen/seatbelt/v1/session_pb.js";
 import type { BubblewrapBackend } from "../sandbox/bubblewrap/backend.js";
 import { LimitReachedError, type SessionRegistry, ShuttingDownError } from "../sessions/registry.js";
-import type { Session } from "../sessions/session.js";
+import { type Session, SessionNotReadyError } from "../sessions/session.js";
 import { toSessionMessage } from "./convert.js";
 import { type OutputPolicy, validateCreateSession } from "./validate.js";
 
@@ -19,6 +19,9 @@ export function requireSession(registry: SessionRegistry, id: string): Session {
 export function toConnectError(error: unknown): ConnectError {
   if (error instanceof LimitReachedError) {
     return new ConnectError(error.message, Code.ResourceExhausted);
+  }
+  if (error instanceof SessionNotReadyError) {
+    return new ConnectError(error.message, Code.FailedPrecondition);
   }
   if (error instanceof ShuttingDownError) {
     return new ConnectError(error.message, Code.Unavailable);

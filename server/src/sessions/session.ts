@@ -17,6 +17,9 @@ import { clearWorkspace } from "./workspace.js";
 
 export type { SessionContext, SessionOptions, SubmitOptions } from "./session-options.js";
 
+/** A request that the session cannot serve in its current state. */
+export class SessionNotReadyError extends Error {}
+
 const STREAM_NAMES = { [FrameType.stdout]: "stdout", [FrameType.stderr]: "stderr" } as const;
 
 /**
@@ -69,6 +72,10 @@ export class Session {
    * A sandbox that does not get ready in time is killed.
    */
   private async launchSandbox(): Promise<void> {
+    // A sandbox started after close() would outlive its session.
+    if (this.state === SessionState.CLOSED) {
+      throw new Error(`session ${this.id} was deleted before its new sandbox started`);
+    }
     this.state = SessionState.STARTING;
     const ready = new Promise<void>((resolve, reject) => {
       this.markReady = resolve;
@@ -198,10 +205,15 @@ export class Session {
   /**
    * Ends every execution, kills the sandbox, optionally empties the
    * workspace, and starts a fresh sandbox. Also revives a failed session.
+   * @throws SessionNotReadyError while a sandbox starts or the session is being deleted.
    * @throws Error when the new sandbox does not start; the session has failed then.
    */
   async restart(emptyWorkspace: boolean): Promise<void> {
+    if (this.state === SessionState.STARTING || this.state === SessionState.CLOSED) {
+      throw new SessionNotReadyError(`session ${this.id} is ${this.state === SessionState.STARTING ? "starting a sandbox" : "being deleted"}; retry once it is idle`);
+    }
     this.state = SessionState.STARTING;
+    this.lastActiveAt = Date.now();
     this.endAll("restart");
     await this.sandbox.kill();
     if (emptyWorkspace) {
@@ -215,6 +227,8 @@ export class Session {
     } catch (error) {
       this.failSession(error as Error);
       throw error;
+    } finally {
+      this.lastActiveAt = Date.now();
     }
   }
 
