@@ -1,8 +1,9 @@
 import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
 import type { SessionService } from "../gen/seatbelt/v1/session_pb.js";
 import type { BubblewrapBackend } from "../sandbox/bubblewrap/backend.js";
-import { LimitReachedError, type SessionRegistry, ShuttingDownError } from "../sessions/registry.js";
-import { type Session, SessionNotReadyError } from "../sessions/session.js";
+import { LimitReachedError, SessionNotReadyError, ShuttingDownError } from "../sessions/errors.js";
+import type { SessionRegistry } from "../sessions/registry.js";
+import type { Session } from "../sessions/session.js";
 import { toSessionMessage } from "./convert.js";
 import { type OutputPolicy, validateCreateSession } from "./validate.js";
 

@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import type { Logger } from "pino";
+import { LimitReachedError, ShuttingDownError } from "./errors.js";
 import type { Execution, StopReason, Task } from "./execution.js";
 import { type ExecutionId, type SessionId, createSessionId } from "./ids.js";
 import { Session, type SessionContext, type SubmitOptions } from "./session.js";
@@ -21,12 +22,6 @@ export interface NewSessionOptions {
   readonly profileName: string;
   readonly outputBytes: number;
 }
-
-/** A request refused because a configured limit of the server was reached; the message names the limit. */
-export class LimitReachedError extends Error {}
-
-/** A request refused because the server is shutting down. */
-export class ShuttingDownError extends Error {}
 
 /** Every live session of the server, and their executions by id. */
 export class SessionRegistry {

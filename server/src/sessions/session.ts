@@ -6,19 +6,18 @@ import { SessionState } from "../gen/seatbelt/v1/session_pb.js";
 import { type Frame, FrameType, encodeJsonFrame } from "../sandbox/frames.js";
 import type { SandboxExit, SandboxProcess } from "../sandbox/sandbox-process.js";
 import { Execution, type StopReason, type Task } from "./execution.js";
+import { SessionNotReadyError } from "./errors.js";
 import { parseJson, readCount } from "./frame-payloads.js";
 import { type SessionId, createExecutionId } from "./ids.js";
 import { OutputRelay } from "./output-relay.js";
 import { RestartWindow } from "./restart-window.js";
 import { SupervisorReplySchema, buildExecutionResult, describeStop } from "./result.js";
 import type { SessionContext, SessionOptions, SubmitOptions } from "./session-options.js";
+import { StopEscalation } from "./stop-escalation.js";
 import { StdinState, encodeInputFrames, splitForFrames } from "./stdin.js";
 import { clearWorkspace } from "./workspace.js";
 
 export type { SessionContext, SessionOptions, SubmitOptions } from "./session-options.js";
-
-/** A request that the session cannot serve in its current state. */
-export class SessionNotReadyError extends Error {}
 
 const STREAM_NAMES = { [FrameType.stdout]: "stdout", [FrameType.stderr]: "stderr" } as const;
 
@@ -44,7 +43,7 @@ export class Session {
   private nextNumber = 1;
   private readonly output: OutputRelay;
   private timeoutTimer: NodeJS.Timeout | undefined;
-  private graceTimer: NodeJS.Timeout | undefined;
+  private readonly escalation: StopEscalation;
   private readonly restarts = new RestartWindow();
   private markReady: () => void = () => {};
   private failStart: (error: Error) => void = () => {};
@@ -55,6 +54,7 @@ export class Session {
   ) {
     this.logger = context.logger.child({ sessionId: options.id });
     this.output = new OutputRelay(options.outputBytes);
+    this.escalation = new StopEscalation(context.killGraceMs);
   }
 
   /**
@@ -170,20 +170,21 @@ export class Session {
     execution.stopReason = reason;
     const action = execution.task.kind === "python" ? "interrupt" : "terminate";
     this.sandbox.send(encodeJsonFrame(FrameType.signal, execution.number, { action }));
-    this.graceTimer = setTimeout(() => {
+    const kill = () => {
       this.logger.warn({ executionId: execution.id, reason }, "execution ignored the interrupt; killing it");
       this.sandbox.send(encodeJsonFrame(FrameType.signal, execution.number, { action: "kill" }));
-      // The kill is carried out inside the sandbox, which the session's code
-      // may have stopped or broken. Without a result by the next grace
-      // period, the server ends the execution and replaces the sandbox.
-      this.graceTimer = setTimeout(() => {
-        const stop = describeStop(reason, execution.timeoutMs);
-        this.replaceSandbox("the sandbox did not carry out a kill", {
-          status: stop.status,
-          message: `${stop.message}; the sandbox did not respond, so it was replaced and the variables are lost`,
-        });
-      }, this.context.killGraceMs);
-    }, this.context.killGraceMs);
+    };
+    // The kill is carried out inside the sandbox, which the session's code
+    // may have stopped or broken. Without a result by the next grace period,
+    // the server ends the execution and replaces the sandbox.
+    const giveUp = () => {
+      const stop = describeStop(reason, execution.timeoutMs);
+      this.replaceSandbox("the sandbox did not carry out a kill", {
+        status: stop.status,
+        message: `${stop.message}; the sandbox did not respond, so it was replaced and the variables are lost`,
+      });
+    };
+    this.escalation.start(kill, giveUp);
     return true;
   }
 
@@ -295,7 +296,7 @@ export class Session {
 
   private finishRunning(): void {
     clearTimeout(this.timeoutTimer);
-    clearTimeout(this.graceTimer);
+    this.escalation.cancel();
     this.running = undefined;
     this.executionCount++;
     this.lastActiveAt = Date.now();
