@@ -25,4 +25,18 @@ describe("GetServerInfo", () => {
     expect(info.profiles.map((profile) => profile.name)).toEqual(["default"]);
     expect(info.profiles[0]?.description).toMatch(/^default: the profile of every session that names none/);
   });
+
+  test("reports the execution policy", async ({ client, server }) => {
+    const info = await client.getServerInfo();
+
+    expect(info.executionPolicy).toMatchObject({
+      pythonTimeoutMs: BigInt(server.config.pythonTimeoutMs),
+      shellTimeoutMs: BigInt(server.config.shellTimeoutMs),
+      maxTimeoutMs: BigInt(server.config.maxTimeoutMs),
+      defaultOutputBytes: BigInt(server.config.defaultOutputBytes),
+      maxOutputBytes: BigInt(server.config.maxOutputBytes),
+      maxSessions: server.config.maxSessions,
+      maxQueuedExecutions: server.config.maxQueuedExecutions,
+    });
+  });
 });

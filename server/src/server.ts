@@ -100,7 +100,7 @@ export async function startServer(input: ServerConfigInput = {}, logger?: Logger
     routes(router) {
       router.service(SessionService, createSessionService(registry, backend, config));
       router.service(ExecutionService, createExecutionService(registry, config, heartbeat));
-      router.service(ServerInfoService, createServerInfoService({ version, backend, profiles, defaultPython: config.python }));
+      router.service(ServerInfoService, createServerInfoService({ version, backend, profiles, defaultPython: config.python, config }));
     },
   });
 

@@ -1,6 +1,8 @@
 import { release } from "node:os";
+import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { ServiceImpl } from "@connectrpc/connect";
-import type { ServerInfoService } from "../gen/seatbelt/v1/server_info_pb.js";
+import type { ServerConfig } from "../config.js";
+import type { ExecutionPolicySchema, ServerInfoService } from "../gen/seatbelt/v1/server_info_pb.js";
 import type { BubblewrapBackend } from "../sandbox/bubblewrap/backend.js";
 import type { ProfileDescription } from "../profiles.js";
 
@@ -9,6 +11,26 @@ export interface ServerInfoOptions {
   readonly backend: BubblewrapBackend;
   readonly profiles: readonly ProfileDescription[];
   readonly defaultPython: string;
+  readonly config: ServerConfig;
+}
+
+/** Describes the server's timeouts, output and session limits. */
+function describePolicy(config: ServerConfig): MessageInitShape<typeof ExecutionPolicySchema> {
+  return {
+    pythonTimeoutMs: BigInt(config.pythonTimeoutMs),
+    shellTimeoutMs: BigInt(config.shellTimeoutMs),
+    maxTimeoutMs: BigInt(config.maxTimeoutMs),
+    killGraceMs: BigInt(config.killGraceMs),
+    defaultOutputBytes: BigInt(config.defaultOutputBytes),
+    maxOutputBytes: BigInt(config.maxOutputBytes),
+    retainedEventBytes: BigInt(config.retainedEventBytes),
+    finishedRetentionMs: BigInt(config.finishedRetentionMs),
+    keepaliveIntervalMs: BigInt(config.keepaliveIntervalMs),
+    sessionIdleTimeoutMs: BigInt(config.sessionIdleTimeoutMs),
+    sessionMaxLifetimeMs: BigInt(config.sessionMaxLifetimeMs),
+    maxSessions: config.maxSessions,
+    maxQueuedExecutions: config.maxQueuedExecutions,
+  };
 }
 
 /** Handlers of seatbelt.v1.ServerInfoService. */
@@ -30,6 +52,7 @@ export function createServerInfoService(options: ServerInfoOptions): ServiceImpl
         backends: process.platform === "darwin" ? [sandboxExec, bubblewrap] : [bubblewrap, sandboxExec],
         profiles: [...options.profiles],
         defaultPython: options.defaultPython,
+        executionPolicy: describePolicy(options.config),
       };
     },
   };
