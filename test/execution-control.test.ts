@@ -60,6 +60,19 @@ describe("timeouts", () => {
   });
 });
 
+describe("shell escalation", () => {
+  test("shell ignoring SIGTERM is killed", async ({ session }) => {
+    const outcome = await session.runShell("trap '' TERM; echo trapped; while true; do sleep 0.1; done", { timeoutMs: 300 });
+    const after = await session.runShell("echo next");
+
+    expect(outcome.status).toBe(ExecutionStatus.TIMED_OUT);
+    expect(outcome.stdout).toBe("trapped\n");
+    expect(outcome.result.signal).toBe(9);
+    expect(outcome.result.interpreterRestarted).toBe(false);
+    expect(after.stdout).toBe("next\n");
+  });
+});
+
 describe("cancellation", () => {
   test("cancel interrupts and keeps variables", async ({ client, session }) => {
     await session.runPython("x = 7");
