@@ -46,7 +46,7 @@ function execute(init: ExecuteInit, policy: TimeoutPolicy = POLICY) {
 
 describe("validateCreateSession", () => {
   test("empty request uses default profile", () => {
-    expect(createSession({})).toEqual({ env: {}, profileName: "default" });
+    expect(createSession({})).toEqual({ env: {}, profileName: "default", safety: { python: undefined, shell: undefined } });
   });
 
   test("profile without source uses default", () => {
@@ -111,8 +111,6 @@ describe("validateCreateSession", () => {
     { name: "additional read dirs", init: { profile: { additionalReadDirs: ["/data"] } }, fragment: "additional_read_dirs and additional_write_dirs" },
     { name: "additional write dirs", init: { profile: { additionalWriteDirs: ["/data"] } }, fragment: "additional_read_dirs and additional_write_dirs" },
     { name: "python_env_path", init: { pythonEnvPath: "/opt/venv" }, fragment: "python_env_path is not supported" },
-    { name: "empty safety", init: { safety: {} }, fragment: "safety settings are not enforced" },
-    { name: "safety imports", init: { safety: { authorizedImports: { values: ["math"] } } }, fragment: "safety settings are not enforced" },
   ])("$name is Unimplemented", ({ init, fragment }) => {
     const error = catchConnectError(() => createSession(init));
 

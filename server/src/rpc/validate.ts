@@ -3,6 +3,7 @@ import type { ExecuteRequest } from "../gen/seatbelt/v1/execution_pb.js";
 import type { CreateSessionRequest, Limits } from "../gen/seatbelt/v1/session_pb.js";
 import type { Task } from "../sessions/execution.js";
 import type { NewSessionOptions } from "../sessions/registry.js";
+import { validateSafetySettings } from "../safety/options.js";
 
 /** Maximum length of an environment variable name. @default 256 */
 export const MAX_ENV_NAME_BYTES = 256;
@@ -83,10 +84,7 @@ export function validateCreateSession(request: CreateSessionRequest): NewSession
   if (hasLimits(request.limits)) {
     throw unimplemented("resource limits are not enforced by this server version; leave limits unset");
   }
-  if (request.safety !== undefined) {
-    throw unimplemented("safety settings are not enforced by this server version; leave safety unset (the sandbox is the boundary)");
-  }
-  return { env: validateEnv(request.env), profileName };
+  return { env: validateEnv(request.env), profileName, safety: validateSafetySettings(request.safety) };
 }
 
 function validateTask(request: ExecuteRequest): Task {

@@ -4,6 +4,7 @@ import type { Execution, StopReason, Task } from "./execution.js";
 import { type ExecutionId, type SessionId, createSessionId } from "./ids.js";
 import { Session, type SessionContext } from "./session.js";
 import { createWorkspace, removeTree } from "./workspace.js";
+import type { SafetyOptions } from "../safety/options.js";
 
 export interface RegistryOptions extends SessionContext {
   readonly workspacesDir: string;
@@ -16,6 +17,7 @@ export interface RegistryOptions extends SessionContext {
 export interface NewSessionOptions {
   readonly env: Readonly<Record<string, string>>;
   readonly profileName: string;
+  readonly safety: SafetyOptions;
 }
 
 /** Every live session of the server, and their executions by id. */
@@ -33,7 +35,7 @@ export class SessionRegistry {
     const id = createSessionId();
     const workspaceDir = await createWorkspace(this.options.workspacesDir, id, { uid: this.options.sandboxUid, gid: this.options.sandboxGid });
     try {
-      const session = await Session.start({ id, workspaceDir, env: request.env, profileName: request.profileName }, this.options);
+      const session = await Session.start({ id, workspaceDir, env: request.env, profileName: request.profileName, safety: request.safety }, this.options);
       this.sessions.set(id, session);
       return session;
     } catch (error) {

@@ -1,7 +1,7 @@
-import { create } from "@bufbuild/protobuf";
+import { type MessageInitShape, create } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { Logger } from "pino";
-import { ExecutionResultSchema, ExecutionStatus, OutputStream } from "../gen/seatbelt/v1/execution_pb.js";
+import { ExecutionResultSchema, ExecutionStatus, OutputStream, type SafetyRefusalSchema } from "../gen/seatbelt/v1/execution_pb.js";
 import { SessionState } from "../gen/seatbelt/v1/session_pb.js";
 import { Utf8Chunker } from "../output/utf8-chunker.js";
 import type { BubblewrapBackend } from "../sandbox/bubblewrap/backend.js";
@@ -10,6 +10,8 @@ import type { SandboxExit, SandboxProcess } from "../sandbox/sandbox-process.js"
 import { Execution, type StopReason, type Task } from "./execution.js";
 import { type SessionId, createExecutionId } from "./ids.js";
 import { SupervisorReplySchema, buildExecutionResult, describeStop } from "./result.js";
+import type { SafetyOptions } from "../safety/options.js";
+import { checkShellTask } from "../safety/shell-check.js";
 
 /** Services and settings that a session takes from the server. */
 export interface SessionContext {
@@ -25,6 +27,8 @@ export interface SessionOptions {
   readonly workspaceDir: string;
   readonly env: Readonly<Record<string, string>>;
   readonly profileName: string;
+  /** Code and shell checks; shell tasks are checked here, Python cells in the sandbox. */
+  readonly safety: SafetyOptions;
 }
 
 /** Sandbox replacements allowed within RESTART_WINDOW_MS before the session fails. @default 5 */
@@ -94,6 +98,7 @@ export class Session {
     const sandbox: SandboxProcess = this.context.backend.start({
       workspaceDir: this.options.workspaceDir,
       sessionEnv: this.options.env,
+      pythonSafety: this.options.safety.python,
       onFrame: (frame) => sandbox === this.sandbox && this.handleFrame(frame),
       onExit: (exit) => sandbox === this.sandbox && this.handleSandboxExit(exit),
     });
@@ -132,6 +137,12 @@ export class Session {
       case: "started",
       value: { sessionId: this.id, acceptedAt: timestampFromDate(new Date()), queuePosition: this.queue.length + (this.running ? 1 : 0) },
     });
+    const refusal = this.options.safety.shell === undefined ? undefined : checkShellTask(task, this.options.safety.shell);
+    if (refusal !== undefined) {
+      const { rule, name, line, column } = refusal;
+      this.emitServerResult(execution, { status: ExecutionStatus.REJECTED, message: `rejected by the safety settings: ${refusal.message}`, refusal: { rule, name, line, column } });
+      return execution;
+    }
     this.queue.push(execution);
     this.startNext();
     return execution;
@@ -227,7 +238,10 @@ export class Session {
     this.startNext();
   }
 
-  private emitServerResult(execution: Execution, outcome: { status: ExecutionStatus; message: string; interpreterRestarted?: boolean }): void {
+  private emitServerResult(
+    execution: Execution,
+    outcome: { status: ExecutionStatus; message: string; interpreterRestarted?: boolean; refusal?: MessageInitShape<typeof SafetyRefusalSchema> },
+  ): void {
     execution.emit({ case: "result", value: create(ExecutionResultSchema, outcome) });
   }
 
