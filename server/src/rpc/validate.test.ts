@@ -134,7 +134,7 @@ describe("validateCreateSession", () => {
   });
 
   test("all-zero limits accepted", () => {
-    expect(createSession({ limits: {} })).toEqual({ env: {}, profileName: "default" });
+    expect(createSession({ limits: {} })).toEqual({ env: {}, profileName: "default", safety: { python: undefined, shell: undefined } });
   });
 });
 

@@ -89,7 +89,8 @@ class Guard:
         self.refusal = None
 
     def take_refusal(self):
-        """Return the first runtime refusal of the cell that just ended, or None."""
+        """Return the first refusal of the cell that just ended, or None."""
+        sys.settrace(None)
         refusal, self.refusal = self.refusal, None
         return refusal
 
@@ -116,9 +117,34 @@ class Guard:
     def refuse(self, rule, name, message):
         """Record a refusal at the innermost frame of the session's code and raise it."""
         line, column = _position(_session_frame())
-        refusal = Refusal(rule, name, message, line, column)
+        self._record(Refusal(rule, name, message, line, column))
+
+    def _record(self, refusal):
+        """Raise refusal, and raise it again at every later line of the session's code.
+
+        The session's code may catch the first raise, but the cell must end
+        at the refusal. A trace function on the session's frames raises the
+        refusal again at the next line that any of them runs, until the cell
+        has unwound.
+        """
         if self.refusal is None:
             self.refusal = refusal
+        first = self.refusal
+
+        def trace(frame, event, _arg):
+            if not _is_session_code(frame):
+                return None
+            if event == "line":
+                raise first
+            return trace
+
+        frame = sys._getframe(1)
+        while frame is not None:
+            if _is_session_code(frame):
+                frame.f_trace = trace
+                frame.f_trace_lines = True
+            frame = frame.f_back
+        sys.settrace(trace)
         raise refusal
 
     # Imports.
@@ -182,9 +208,7 @@ class Guard:
         try:
             check_tree(tree, self.policy, self.namespace)
         except Refusal as refusal:
-            if self.refusal is None:
-                self.refusal = refusal
-            raise
+            self._record(refusal)
         code = self.originals["compile"](tree, filename, mode, flags & ~ast.PyCF_ONLY_AST, True)
         self.compiled.add(code)
         return code
