@@ -70,6 +70,11 @@ describe("Python safety settings", () => {
     { settings: STRICT, code: "from . import x", rule: SafetyRule.IMPORT, name: "." },
     { settings: STRICT, code: "open('/etc/hostname')", rule: SafetyRule.FUNCTION, name: "open" },
     { settings: STRICT, code: "globals()['__builtins__']", rule: SafetyRule.FUNCTION, name: "globals" },
+    { settings: RUNTIME_ONLY, code: "globals()['__builtins__']", rule: SafetyRule.INTROSPECTION, name: "__builtins__" },
+    { settings: RUNTIME_ONLY, code: "vars(pathlib).get('__builtins__')", rule: SafetyRule.INTROSPECTION, name: "__builtins__" },
+    { settings: { ...STRICT, authorizedImports: { values: ["pathlib", "io"] } }, code: "import io; io.open('x', 'w')", rule: SafetyRule.FUNCTION, name: "io.open" },
+    { settings: { ...STRICT, authorizedImports: { values: ["pathlib", "sys"] } }, code: "import sys; sys.modules['os']", rule: SafetyRule.INTROSPECTION, name: "sys.modules" },
+    { settings: { ...STRICT, authorizedImports: { values: ["pathlib", "shutil"] } }, code: "import shutil; shutil.os.system('id')", rule: SafetyRule.IMPORT, name: "os" },
   ])("bypass rejected before running: $code", async ({ settings, code, rule, name }, { client }) => {
     await withSafetySession(client, settings, async (session) => {
       const outcome = await session.runPython(TOUCH_MARKER + code);

@@ -2,6 +2,7 @@
 
 import _string
 import ast
+import importlib
 import string
 import sys
 import types
@@ -41,6 +42,9 @@ FRAME_ATTRIBUTES = frozenset({"f_globals", "f_builtins", "f_locals", "f_back", "
 ATTRIBUTE_FUNCTIONS = frozenset({"getattr", "setattr", "delattr", "hasattr"})
 IMPORT_FUNCTIONS = frozenset({"__import__", "builtins.__import__", "importlib.import_module", "importlib.__import__"})
 CODE_FUNCTIONS = frozenset({"exec", "eval", "compile"})
+# Functions of modules that do what a dangerous built-in does, by the
+# built-in they stand for.
+FUNCTION_TWINS = {"io.open": "open", "_io.open": "open", "codecs.open": "open", "pydoc.pager": "input"}
 
 
 def _is_dunder(name):
@@ -100,6 +104,25 @@ class StaticCheck(ast.NodeVisitor):
         if not self.policy.allows_import(name):
             self._refuse(IMPORT, name, f"import of {name!r} is not allowed by authorized_imports", node)
 
+    def _preload(self, name, node):
+        """Import an allowed module now, so that attributes of it can be resolved.
+
+        Without this, `import shutil; shutil.os` could not be told apart from
+        `import numpy; numpy.linalg` in a cell that imports shutil first. The
+        import runs only library code of a module that the list allows, and
+        that the cell would import anyway. An import that fails is left to
+        fail when the cell runs.
+        """
+        if self.policy.imports is None or name in sys.modules:
+            return
+        try:
+            importlib.import_module(name)
+        except Refusal as refusal:
+            # The guard's origin check, which knows no position in the cell.
+            self._refuse(refusal.rule, refusal.name, refusal.message, node)
+        except Exception:  # noqa: B902 - the cell reports its own import errors
+            pass
+
     def _check_attribute_name(self, name, node):
         if not self.policy.restricted:
             return
@@ -115,6 +138,9 @@ class StaticCheck(ast.NodeVisitor):
             return
         if base == "builtins" and not self.policy.allows_function(node.attr):
             self._refuse(FUNCTION, node.attr, f"the built-in {node.attr}() is not allowed by authorized_functions", node)
+        twin = FUNCTION_TWINS.get(f"{base}.{node.attr}")
+        if twin is not None and not self.policy.allows_function(twin):
+            self._refuse(FUNCTION, f"{base}.{node.attr}", f"{base}.{node.attr}() does what {twin}() does, which authorized_functions does not allow", node)
         if base == "sys" and node.attr == "modules" and self.policy.restricted:
             self._refuse(INTROSPECTION, "sys.modules", "access to sys.modules is not allowed while imports or functions are restricted", node)
         module = sys.modules.get(base)
@@ -157,12 +183,15 @@ class StaticCheck(ast.NodeVisitor):
     def visit_Import(self, node):
         for alias in node.names:
             self._check_import(alias.name, node)
+            self._preload(alias.name, node)
 
     def visit_ImportFrom(self, node):
         if self.policy.imports is not None and node.level:
             self._refuse(IMPORT, "." * node.level + (node.module or ""), "relative imports are not allowed while imports are restricted", node)
         self._check_import(node.module, node)
+        self._preload(node.module, node)
         for alias in node.names:
+            self._check_module_attribute(ast.copy_location(ast.Attribute(value=ast.Name(id=node.module, ctx=ast.Load()), attr=alias.name, ctx=ast.Load()), node))
             if node.module == "builtins" and not self.policy.allows_function(alias.name):
                 self._refuse(FUNCTION, alias.name, f"the built-in {alias.name}() is not allowed by authorized_functions", node)
             if self.policy.restricted and (alias.name in BLOCKED_NAMES or alias.name in IMPORT_MACHINERY_ATTRIBUTES or alias.name == "modules" and node.module == "sys"):
@@ -178,6 +207,20 @@ class StaticCheck(ast.NodeVisitor):
         self.visit(node.value)
         self._check_attribute_name(node.attr, node)
         self._check_module_attribute(node)
+
+    def visit_Subscript(self, node):
+        # namespace["__builtins__"] reaches what __builtins__ does.
+        self.generic_visit(node)
+        key = node.slice
+        if isinstance(key, ast.Constant) and isinstance(key.value, str):
+            self._check_name_string(key.value, key)
+
+    def _check_name_string(self, text, node):
+        """Check a string that may name an attribute or a global, as in getattr or a namespace lookup."""
+        for part in text.split("."):
+            if self.policy.restricted and part in BLOCKED_NAMES:
+                self._refuse(INTROSPECTION, part, f"access to {part} is not allowed while imports or functions are restricted", node)
+            self._check_attribute_name(part, node)
 
     def visit_Call(self, node):
         self.visit(node.func)
@@ -197,8 +240,7 @@ class StaticCheck(ast.NodeVisitor):
                 self._check_built(receiver, f"str.{node.func.attr}()", node)
         for argument in [*node.args, *(keyword.value for keyword in node.keywords)]:
             if isinstance(argument, ast.Constant) and isinstance(argument.value, str):
-                for part in argument.value.split("."):
-                    self._check_attribute_name(part, argument)
+                self._check_name_string(argument.value, argument)
             self.visit(argument)
 
     def _check_import_call(self, name, argument, node):
