@@ -156,6 +156,10 @@ class Guard:
             self.refuse(IMPORT, name, f"import of {name!r} is not allowed by authorized_imports")
 
     def _import(self, name, globals=None, locals=None, fromlist=(), level=0):
+        # NOTE: an import that library code requests by name for the session
+        # (the pure-Python pickle, runpy) comes from a library frame and
+        # passes like the library's own dependencies. Telling the two apart
+        # needs the data flow from the session's code, which is not tracked.
         caller = sys._getframe(1)
         if _is_session_code(caller):
             if level:

@@ -107,7 +107,7 @@ class StaticCheck(ast.NodeVisitor):
     def _preload(self, name, node):
         """Import an allowed module now, so that attributes of it can be resolved.
 
-        Without this, `import shutil; shutil.os` could not be told apart from
+        Without this, the check could not distinguish `import shutil; shutil.os` from
         `import numpy; numpy.linalg` in a cell that imports shutil first. The
         import runs only library code of a module that the list allows, and
         that the cell would import anyway. An import that fails is left to
@@ -118,7 +118,7 @@ class StaticCheck(ast.NodeVisitor):
         try:
             importlib.import_module(name)
         except Refusal as refusal:
-            # The guard's origin check, which knows no position in the cell.
+            # The guard's origin check, which has no position in the cell.
             self._refuse(refusal.rule, refusal.name, refusal.message, node)
         except Exception:  # noqa: B902 - the cell reports its own import errors
             pass
