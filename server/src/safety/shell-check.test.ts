@@ -99,6 +99,12 @@ describe("checkShellTask", () => {
     expect(check('sh -c "$X"', policy(["sh", "ls"]))?.rule).toBe(SafetyRule.SHELL_WORD);
   });
 
+  test("eval judged by its script", () => {
+    expect(check("eval ls ';' id", policy(["eval", "ls"]))?.name).toBe("id");
+    expect(check("eval 'ls -la'", policy(["eval", "ls"]))).toBeUndefined();
+    expect(check("eval $CMD", policy(["eval", "ls"]))?.rule).toBe(SafetyRule.SHELL_WORD);
+  });
+
   test("function declared in the script may be called", () => {
     expect(check("f() { ls; }\nf", policy(["ls"], [";", "newline"]))).toBeUndefined();
   });

@@ -1,6 +1,6 @@
 /**
- * Wrapper commands: programs that run another program named in their
- * arguments. The shell check judges a wrapper by the program it runs, so
+ * Wrapper commands: programs that run another program, or a script, given
+ * in their arguments. The shell check judges a wrapper by what it runs, so
  * `env bash -c id` is judged as `bash -c id`.
  *
  * A word is its text after quote removal, or null when it is not a plain
@@ -42,7 +42,7 @@ const SHELLS: Readonly<Record<string, "posix" | "bash">> = { sh: "posix", dash: 
 
 /** Tells whether a command name is a wrapper that this module understands. */
 export function isWrapper(name: string): boolean {
-  return name in OPTIONS_WITH_VALUE || name in SHELLS || name === "find";
+  return name in OPTIONS_WITH_VALUE || name in SHELLS || name === "find" || name === "eval";
 }
 
 function unwrapOptions(name: string, args: readonly Word[]): WrappedRun {
@@ -125,6 +125,10 @@ export function unwrapFind(args: readonly Word[]): { runs: Word[][]; writer: str
 
 /** Returns what the wrapper name runs when called with args. */
 export function unwrapCommand(name: string, args: readonly Word[]): WrappedRun {
+  if (name === "eval") {
+    // eval joins its arguments with spaces and runs them as a script.
+    return { kind: "script", script: args.includes(null) ? null : args.join(" "), dialect: "posix" };
+  }
   if (name in SHELLS) {
     return unwrapShell(name, args);
   }
