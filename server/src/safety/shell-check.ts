@@ -317,7 +317,9 @@ export function checkShellTask(task: Task, policy: ShellSafetyPolicy): ShellRefu
     if (error instanceof Rejection) {
       return error.refusal;
     }
-    throw error;
+    // The parser is Go code compiled to JavaScript; a panic in it must
+    // reject the command rather than let it run unchecked.
+    return { rule: SafetyRule.SHELL_SYNTAX, name: "", line: 0, column: 0, message: `the shell check failed: ${String(error)}` };
   }
   return undefined;
 }

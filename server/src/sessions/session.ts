@@ -140,6 +140,7 @@ export class Session {
     const refusal = this.options.safety.shell === undefined ? undefined : checkShellTask(task, this.options.safety.shell);
     if (refusal !== undefined) {
       const { rule, name, line, column } = refusal;
+      this.executionCount++;
       this.emitServerResult(execution, { status: ExecutionStatus.REJECTED, message: `rejected by the safety settings: ${refusal.message}`, refusal: { rule, name, line, column } });
       return execution;
     }
