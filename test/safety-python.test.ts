@@ -105,6 +105,19 @@ describe("Python safety settings", () => {
     });
   });
 
+  test("alias from an earlier cell checked", async ({ client }) => {
+    await withSafetySession(client, CODE_ALLOWED, async (session) => {
+      const first = await session.runPython("run = exec");
+      const second = await session.runPython(`${TOUCH_MARKER}run("imp" + "ort os")`);
+
+      expect(first.status, describeOutcome(first)).toBe(ExecutionStatus.OK);
+      expect(second.status, describeOutcome(second)).toBe(ExecutionStatus.REJECTED);
+      expect(second.result.refusal?.rule).toBe(SafetyRule.OBFUSCATION);
+      expect(second.result.refusal?.name).toBe("exec()");
+      expect(existsInWorkspace(session, MARKER)).toBe(false);
+    });
+  });
+
   test("module in the workspace not imported", async ({ client }) => {
     await withSafetySession(client, { authorizedImports: { values: ["pathlib", "csv"] } }, async (session) => {
       await session.runShell(`printf 'import pathlib\\npathlib.Path("${MARKER}").touch()\\n' > csv.py`);

@@ -29,7 +29,7 @@ import weakref
 
 from .policy import Policy
 from .refusal import FUNCTION, IMPORT, INTROSPECTION, Refusal
-from .static_check import check_tree
+from .static_check import REPLACED_FUNCTIONS, check_tree
 
 CELL_PREFIX = "<cell-"
 IMPORT_NAME = opmap["IMPORT_NAME"]
@@ -206,8 +206,7 @@ class Guard:
                 return caller.f_locals
             return original(*args, **kwargs)
 
-        refusing.__name__ = refusing.__qualname__ = name
-        return refusing
+        return _stand_for(refusing, name)
 
     def _checked_code(self, source, filename, mode, flags=0):
         """Check source with the cell rules and compile it as session code."""
@@ -255,8 +254,23 @@ class Guard:
                 globals, locals = caller.f_globals, caller.f_locals if locals is None else locals
             return original(code, globals, locals, **kwargs)
 
-        run.__name__ = run.__qualname__ = name
-        return run
+        return _stand_for(run, name)
+
+
+def _stand_for(function, qualified_name):
+    """Record the dotted name of the function that a replacement replaces.
+
+    The static check resolves a name that an earlier cell bound (`e = exec`)
+    by this record, so `e("...")` in a later cell is checked like `exec("...")`.
+    The record is kept outside the function, where the session's code
+    cannot change it.
+    No wrapper is added, because a wrapper's frame would hide the session's
+    frame from the replacement.
+    """
+    REPLACED_FUNCTIONS[function] = qualified_name
+    name = qualified_name.rpartition(".")[2]
+    function.__name__ = function.__qualname__ = name
+    return function
 
 
 class _OriginCheck:
@@ -277,3 +291,8 @@ class _OriginCheck:
         if spec is not None:
             self.guard.check_origin(spec)
         return spec
+
+
+_stand_for(Guard._import, "__import__")
+_stand_for(Guard._import_module, "importlib.import_module")
+_stand_for(Guard._checked_compile, "compile")

@@ -42,6 +42,9 @@ FRAME_ATTRIBUTES = frozenset({"f_globals", "f_builtins", "f_locals", "f_back", "
 ATTRIBUTE_FUNCTIONS = frozenset({"getattr", "setattr", "delattr", "hasattr"})
 IMPORT_FUNCTIONS = frozenset({"__import__", "builtins.__import__", "importlib.import_module", "importlib.__import__"})
 CODE_FUNCTIONS = frozenset({"exec", "eval", "compile"})
+# The safety guard's replacements of built-ins and import functions, by the
+# dotted name of the function that each replaces.
+REPLACED_FUNCTIONS = {}
 # Functions of modules that do what a dangerous built-in does, by the
 # built-in they stand for.
 FUNCTION_TWINS = {"io.open": "open", "_io.open": "open", "codecs.open": "open", "pydoc.pager": "input"}
@@ -87,16 +90,32 @@ class StaticCheck(ast.NodeVisitor):
         if isinstance(node, ast.Name):
             if node.id in self.aliases:
                 return self.aliases[node.id]
-            value = self.namespace.get(node.id)
-            if isinstance(value, types.ModuleType):
-                return value.__name__
-            if callable(value) and getattr(value, "__module__", None) and getattr(value, "__qualname__", None):
-                return f"{value.__module__}.{value.__qualname__}"
-            return node.id
+            return self._qualify_value(self.namespace.get(node.id), node.id)
         if isinstance(node, ast.Attribute):
             base = self.qualify(node.value)
             return None if base is None else f"{base}.{node.attr}"
         return None
+
+    @staticmethod
+    def _qualify_value(value, name):
+        """Return the dotted name of a module or function that an earlier cell bound to name.
+
+        Only the real types are asked, by type() rather than isinstance(),
+        so that no __class__ or __getattr__ of the session's objects runs
+        during the check.
+        """
+        kind = type(value)
+        if issubclass(kind, types.ModuleType):
+            return value.__name__
+        if kind is types.MethodType:
+            value = value.__func__
+            kind = type(value)
+        if kind is types.FunctionType and value in REPLACED_FUNCTIONS:
+            return REPLACED_FUNCTIONS[value]
+        if kind in (types.FunctionType, types.BuiltinFunctionType):
+            module = value.__module__
+            return value.__qualname__ if module == "builtins" else f"{module}.{value.__qualname__}"
+        return name
 
     def _check_import(self, name, node):
         if self.policy.imports is None:
