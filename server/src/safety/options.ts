@@ -32,9 +32,9 @@ export const DEFAULT_SAFE_OPERATORS = ["&&", "||", ";", "|"] as const;
 /** Every operator that additional_safe_control_operators may name. */
 export const KNOWN_OPERATORS = [...DEFAULT_SAFE_OPERATORS, "&", "newline", ">", ">>", ">&", "<&", "<>", ">|"] as const;
 
-/** Most entries accepted in one list of the safety settings. @default 1024 */
+/** Maximum number of entries in one list of the safety settings. @default 1024 */
 export const MAX_SAFETY_LIST_ENTRIES = 1024;
-/** Longest entry accepted in a list of the safety settings. @default 256 */
+/** Maximum length of an entry of the safety settings, in characters. @default 256 */
 export const MAX_SAFETY_ENTRY_CHARS = 256;
 
 /**
@@ -100,8 +100,8 @@ function extendSet(base: readonly string[], additions: readonly string[]): Reado
 }
 
 function validateShellPolicy(settings: SafetySettings): ShellSafetyPolicy | undefined {
-  // The reference lets an unset bypass_shell_safety skip the checks, because
-  // the sandbox is the boundary; only an explicit false turns them on.
+  // An unset bypass_shell_safety skips the checks, because the sandbox is
+  // the boundary. Only an explicit false turns them on.
   if (settings.bypassShellSafety !== false) {
     return undefined;
   }
@@ -120,7 +120,7 @@ function validateShellPolicy(settings: SafetySettings): ShellSafetyPolicy | unde
  * Turns the request's safety settings into a fully defaulted policy. No
  * settings, or settings that restrict nothing, give NO_SAFETY, so that such
  * a session pays nothing for the checks.
- * @throws ConnectError INVALID_ARGUMENT for an entry that no check knows.
+ * @throws ConnectError INVALID_ARGUMENT for an entry that no check recognises.
  */
 export function validateSafetySettings(settings: SafetySettings | undefined): SafetyOptions {
   if (settings === undefined) {

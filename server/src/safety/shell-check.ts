@@ -4,7 +4,7 @@ import type { ShellSafetyPolicy } from "./options.js";
 import { type ShellDialect, type ShellNode, type ShellPosition, ShellSyntaxError, getNodeType, parseShell, walkShellNode } from "./shell-syntax.js";
 import { type Word, isWrapper, unwrapCommand, unwrapFind } from "./shell-wrappers.js";
 
-/** Why the shell check rejected a task, and where. */
+/** Reason and position of a shell check's rejection. */
 export interface ShellRefusal {
   readonly rule: SafetyRule;
   readonly name: string;
@@ -34,7 +34,7 @@ interface Location {
 
 /**
  * Walks one parsed command line. Positions inside an sh -c script are
- * reported at the wrapper that holds the script, because they refer to
+ * reported at the wrapper that contains the script, because they refer to
  * text that the caller did not write as such.
  */
 class ShellCheck {

@@ -4,11 +4,11 @@
  * `env bash -c id` is judged as `bash -c id`.
  *
  * A word is its text after quote removal, or null when it is not a plain
- * literal (it holds an expansion or a substitution).
+ * literal (it contains an expansion or a substitution).
  */
 export type Word = string | null;
 
-/** What a wrapper runs, as the check needs to judge it. */
+/** Program or script that a wrapper runs, as the check judges it. */
 export type WrappedRun =
   | { readonly kind: "none" }
   | { readonly kind: "command"; readonly words: readonly Word[] }

@@ -37,7 +37,7 @@ IMPORT_MACHINERY_ATTRIBUTES = frozenset(
         "module_from_spec", "spec_from_file_location", "spec_from_loader", "_bootstrap", "_bootstrap_external",
     }
 )
-# Attributes that reach a frame, whose globals and built-ins hold every name.
+# Attributes that reach a frame, whose globals and built-ins contain every name.
 FRAME_ATTRIBUTES = frozenset({"f_globals", "f_builtins", "f_locals", "f_back", "gi_frame", "cr_frame", "ag_frame", "tb_frame", "_getframe"})
 ATTRIBUTE_FUNCTIONS = frozenset({"getattr", "setattr", "delattr", "hasattr"})
 IMPORT_FUNCTIONS = frozenset({"__import__", "builtins.__import__", "importlib.import_module", "importlib.__import__"})
@@ -168,7 +168,7 @@ class StaticCheck(ast.NodeVisitor):
         target = getattr(module, node.attr, None)
         # A submodule of the module (numpy.linalg, os.path) comes with it,
         # as it does with `from numpy import linalg`. Any other module that
-        # a module happens to hold (shutil.os) is checked like an import.
+        # a module happens to contain (shutil.os) is checked like an import.
         if isinstance(target, types.ModuleType) and sys.modules.get(f"{base}.{node.attr}") is not target:
             self._check_import(target.__name__, node)
 
