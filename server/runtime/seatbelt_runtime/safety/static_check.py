@@ -163,13 +163,13 @@ class StaticCheck(ast.NodeVisitor):
         if base == "sys" and node.attr == "modules" and self.policy.restricted:
             self._refuse(INTROSPECTION, "sys.modules", "access to sys.modules is not allowed while imports or functions are restricted", node)
         module = sys.modules.get(base)
-        if self.policy.imports is None or not isinstance(module, types.ModuleType):
+        if self.policy.imports is None or not issubclass(type(module), types.ModuleType):
             return
         target = getattr(module, node.attr, None)
         # A submodule of the module (numpy.linalg, os.path) comes with it,
         # as it does with `from numpy import linalg`. Any other module that
         # a module happens to contain (shutil.os) is checked like an import.
-        if isinstance(target, types.ModuleType) and sys.modules.get(f"{base}.{node.attr}") is not target:
+        if issubclass(type(target), types.ModuleType) and sys.modules.get(f"{base}.{node.attr}") is not target:
             self._check_import(target.__name__, node)
 
     def _check_built(self, argument, sink, node):
