@@ -75,6 +75,7 @@ describe("Python safety settings", () => {
     { settings: { ...STRICT, authorizedImports: { values: ["pathlib", "io"] } }, code: "import io; io.open('x', 'w')", rule: SafetyRule.FUNCTION, name: "io.open" },
     { settings: { ...STRICT, authorizedImports: { values: ["pathlib", "sys"] } }, code: "import sys; sys.modules['os']", rule: SafetyRule.INTROSPECTION, name: "sys.modules" },
     { settings: { ...STRICT, authorizedImports: { values: ["pathlib", "shutil"] } }, code: "import shutil; shutil.os.system('id')", rule: SafetyRule.IMPORT, name: "os" },
+    { settings: { ...STRICT, authorizedImports: { values: ["pathlib", "numpy"] } }, code: "import numpy; m = numpy.ctypeslib; m.ctypes", rule: SafetyRule.IMPORT, name: "ctypes" },
   ])("bypass rejected before running: $code", async ({ settings, code, rule, name }, { client }) => {
     await withSafetySession(client, settings, async (session) => {
       const outcome = await session.runPython(TOUCH_MARKER + code);

@@ -62,6 +62,17 @@ class StaticCheck(ast.NodeVisitor):
         self.namespace = namespace
         self.built = BuiltStrings(tree) if policy.check_obfuscation else None
         self.aliases = self._collect_aliases(tree)
+        # Names that the cell assigns a plain name or attribute chain to
+        # (m = numpy.ctypeslib), so that m.ctypes resolves like the chain.
+        self.assigned = {
+            node.targets[0].id: node.value
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Assign)
+            and len(node.targets) == 1
+            and isinstance(node.targets[0], ast.Name)
+            and isinstance(node.value, (ast.Name, ast.Attribute))
+        }
+        self.resolving = set()
 
     @staticmethod
     def _collect_aliases(tree):
@@ -90,6 +101,12 @@ class StaticCheck(ast.NodeVisitor):
         if isinstance(node, ast.Name):
             if node.id in self.aliases:
                 return self.aliases[node.id]
+            if node.id in self.assigned and node.id not in self.resolving:
+                self.resolving.add(node.id)
+                try:
+                    return self.qualify(self.assigned[node.id])
+                finally:
+                    self.resolving.discard(node.id)
             return self._qualify_value(self.namespace.get(node.id), node.id)
         if isinstance(node, ast.Attribute):
             base = self.qualify(node.value)
