@@ -19,6 +19,7 @@ import ast
 import builtins
 import importlib
 import importlib.machinery
+import importlib.util
 import os
 from opcode import opmap
 import site
@@ -75,7 +76,6 @@ class Guard:
         self.compiled = weakref.WeakSet()
         self.originals = {}
         self.trusted_roots = _trusted_roots()
-        self.local = threading.local()
 
     # The interpreter's side.
 
@@ -263,9 +263,8 @@ def _stand_for(function, qualified_name):
     The static check resolves a name that an earlier cell bound (`e = exec`)
     by this record, so `e("...")` in a later cell is checked like `exec("...")`.
     The record is kept outside the function, where the session's code
-    cannot change it.
-    No wrapper is added, because a wrapper's frame would hide the session's
-    frame from the replacement.
+    cannot change it. No wrapper is added, because a wrapper's frame would
+    hide the session's frame from the replacement.
     """
     REPLACED_FUNCTIONS[function] = qualified_name
     name = qualified_name.rpartition(".")[2]
