@@ -3,6 +3,7 @@ import type { Task } from "../sessions/execution.js";
 import type { ShellSafetyPolicy } from "./options.js";
 import { type ShellDialect, type ShellNode, type ShellPosition, ShellSyntaxError, getNodeType, parseShell, walkShellNode } from "./shell-syntax.js";
 import { type Word, isWrapper, unwrapCommand, unwrapFind } from "./shell-wrappers.js";
+import { readWord } from "./shell-words.js";
 
 /** Reason and position of a shell check's rejection. */
 export interface ShellRefusal {
@@ -101,7 +102,7 @@ class ShellCheck {
     const position = redirect.OpPos as ShellPosition;
     const text = this.source.slice(position.Offset(), position.Offset() + 3);
     const operator = REDIRECT_OPERATORS.find((candidate) => text.startsWith(candidate)) ?? text;
-    const target = this.readWord(redirect.Word as ShellNode);
+    const target = readWord(redirect.Word as ShellNode);
     this.checkSubstitutions(redirect.Word);
     if (redirect.Hdoc !== null && redirect.Hdoc !== undefined) {
       this.checkSubstitutions(redirect.Hdoc);
@@ -166,7 +167,7 @@ class ShellCheck {
     if (args.length === 0) {
       return;
     }
-    const words = args.map((arg) => this.readWord(arg));
+    const words = args.map((arg) => readWord(arg));
     if (words[0] === null) {
       this.judge(words, args[0]!.Pos());
     }
@@ -252,35 +253,6 @@ class ShellCheck {
     }
   }
 
-  /** Returns a word's text after quote removal, or null when it is not a plain literal. */
-  private readWord(word: ShellNode | null | undefined): Word {
-    if (word === null || word === undefined) {
-      return null;
-    }
-    let text = "";
-    for (const part of word.Parts as ShellNode[]) {
-      const type = getNodeType(part);
-      if (type === "Lit" && String(part.Value).includes("$")) {
-        // A bare $ before quotes is bash's $'...' or $"..." quoting, which
-        // /bin/sh does not share.
-        return null;
-      } else if (type === "Lit") {
-        // A backslash quotes the next character outside quotes.
-        text += String(part.Value).replace(/\\(.)/gs, "$1").replace(/\\$/, "");
-      } else if (type === "SglQuoted" && !part.Dollar) {
-        text += String(part.Value);
-      } else if (type === "DblQuoted") {
-        const inner = (part.Parts as ShellNode[]).map((piece) => (getNodeType(piece) === "Lit" ? String(piece.Value).replace(/\\([$`"\\\n])/g, "$1") : null));
-        if (inner.includes(null)) {
-          return null;
-        }
-        text += inner.join("");
-      } else {
-        return null;
-      }
-    }
-    return text;
-  }
 }
 
 function checkScript(script: string, dialect: ShellDialect, policy: ShellSafetyPolicy, outer: Location | undefined, depth: number): void {
