@@ -99,13 +99,13 @@ def _close_all_but(*keep):
 class Interpreter:
     """The forked Python process that keeps the session's namespace."""
 
-    def __init__(self, environment):
+    def __init__(self, environment, python_safety):
         parent, child = socket.socketpair()
         late_read, late_write = os.pipe()
         self.pid = os.fork()
         if self.pid == 0:
             parent.close()
-            self._become_interpreter(child, late_write, environment)
+            self._become_interpreter(child, late_write, environment, python_safety)
         child.close()
         os.close(late_write)
         os.set_blocking(late_read, False)
@@ -114,7 +114,7 @@ class Interpreter:
         self.replies = bytearray()
 
     @staticmethod
-    def _become_interpreter(sock, late_fd, environment):
+    def _become_interpreter(sock, late_fd, environment, python_safety):
         status = 0
         try:
             os.setsid()
@@ -124,7 +124,7 @@ class Interpreter:
             signal.set_wakeup_fd(-1)
             signal.signal(signal.SIGCHLD, signal.SIG_DFL)
             _close_all_but(sock.fileno(), late_fd)
-            interpreter.serve(sock, late_fd, environment)
+            interpreter.serve(sock, late_fd, environment, python_safety)
         except BaseException:  # noqa: B902 - report anything, then leave
             import traceback
 
@@ -163,8 +163,9 @@ class Interpreter:
 class Supervisor:
     """The event loop: requests from the server, output pipes, child exits."""
 
-    def __init__(self, environment):
+    def __init__(self, environment, python_safety=None):
         self.environment = environment
+        self.python_safety = python_safety
         self.selector = selectors.DefaultSelector()
         self.frames = protocol.FrameReader()
         self.current = None
@@ -184,7 +185,7 @@ class Supervisor:
     # Interpreter life cycle.
 
     def start_interpreter(self):
-        self.interpreter = Interpreter(self.environment)
+        self.interpreter = Interpreter(self.environment, self.python_safety)
         self.selector.register(self.interpreter.socket, selectors.EVENT_READ, self._on_interpreter)
         # Late output of the interpreter's threads is counted and dropped,
         # like that of background processes.
@@ -495,7 +496,7 @@ def main():
     _close_inherited_fds()
     _set_dumpable(False)
     init = read_init()
-    supervisor = Supervisor(init["environment"])
+    supervisor = Supervisor(init["environment"], init.get("pythonSafety"))
     supervisor.start_interpreter()
     version = ".".join(str(part) for part in sys.version_info[:3])
     send_json(protocol.READY, 0, {"pythonVersion": version, "interpreterPid": supervisor.interpreter.pid})

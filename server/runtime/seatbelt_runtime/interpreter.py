@@ -81,10 +81,12 @@ class Cell:
     cell uses top-level await anywhere.
     """
 
-    def __init__(self, source, number):
+    def __init__(self, source, number, guard=None):
         self.filename = f"<cell-{number}>"
         linecache.cache[self.filename] = (len(source), None, source.splitlines(True), self.filename)
         tree = ast.parse(source, self.filename, "exec")
+        if guard is not None:
+            guard.check_cell(tree)
         self.has_result = bool(tree.body) and isinstance(tree.body[-1], ast.Expr)
         if self.has_result:
             last = tree.body[-1]
@@ -98,6 +100,8 @@ class Interpreter:
     """Runs cells in one namespace, which is the __main__ module."""
 
     def __init__(self):
+        # The session's safety guard, when it has Python safety settings.
+        self.guard = None
         self.main_module = types.ModuleType("__main__")
         self.main_module.__dict__["__builtins__"] = builtins
         sys.modules["__main__"] = self.main_module
@@ -120,11 +124,23 @@ class Interpreter:
         return value
 
     def run(self, source):
-        """Run source and return the reply for the supervisor."""
+        """Run source and return the reply for the supervisor.
+
+        A refusal of the safety guard, before the cell ran or while it ran,
+        makes the cell rejected even when its code caught the refusal.
+        """
+        if self.guard is None:
+            return self._run_cell(source)
+        self.guard.begin_cell()
+        reply = self._run_cell(source)
+        refusal = self.guard.take_refusal()
+        return reply if refusal is None else refusal.reply()
+
+    def _run_cell(self, source):
         self.cells += 1
         namespace = self.main_module.__dict__
         try:
-            cell = Cell(source, self.cells)
+            cell = Cell(source, self.cells, self.guard)
             self._evaluate(cell.code)
             value = namespace.pop(RESULT_NAME, None) if cell.has_result else None
             # repr() runs the session's own code, so it may raise too.
@@ -230,14 +246,21 @@ def _prepare_process(environment, late_fd):
     signal.signal(signal.SIGINT, _on_sigint)
 
 
-def serve(sock, late_fd, environment):
+def serve(sock, late_fd, environment, python_safety=None):
     """Serve requests from the supervisor until it closes the socket.
 
     late_fd is a pipe to the supervisor for output that threads write after
-    their execution has ended.
+    their execution has ended. python_safety holds the session's Python
+    safety settings, or None.
     """
     _prepare_process(environment, late_fd)
     interpreter = Interpreter()
+    if python_safety is not None:
+        # Imported only here, so that a session without settings pays nothing.
+        from seatbelt_runtime.safety.guard import Guard
+
+        interpreter.guard = Guard(python_safety, interpreter.main_module.__dict__)
+        interpreter.guard.install()
     devnull = os.open(os.devnull, os.O_RDWR)
     while True:
         try:

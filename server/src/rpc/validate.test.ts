@@ -48,7 +48,7 @@ function execute(init: ExecuteInit, policy: TimeoutPolicy = POLICY) {
 
 describe("validateCreateSession", () => {
   test("empty request uses default profile", () => {
-    expect(createSession({})).toEqual({ env: {}, profileName: "default", outputBytes: 16 * 1024 * 1024 });
+    expect(createSession({})).toEqual({ env: {}, profileName: "default", outputBytes: 16 * 1024 * 1024, safety: { python: undefined, shell: undefined } });
   });
 
   test("profile without source uses default", () => {
@@ -113,8 +113,6 @@ describe("validateCreateSession", () => {
     { name: "additional read dirs", init: { profile: { additionalReadDirs: ["/data"] } }, fragment: "additional_read_dirs and additional_write_dirs" },
     { name: "additional write dirs", init: { profile: { additionalWriteDirs: ["/data"] } }, fragment: "additional_read_dirs and additional_write_dirs" },
     { name: "python_env_path", init: { pythonEnvPath: "/opt/venv" }, fragment: "python_env_path is not supported" },
-    { name: "empty safety", init: { safety: {} }, fragment: "safety settings are not enforced" },
-    { name: "safety imports", init: { safety: { authorizedImports: { values: ["math"] } } }, fragment: "safety settings are not enforced" },
   ])("$name is Unimplemented", ({ init, fragment }) => {
     const error = catchConnectError(() => createSession(init));
 
@@ -148,7 +146,7 @@ describe("validateCreateSession", () => {
   });
 
   test("all-zero limits accepted", () => {
-    expect(createSession({ limits: {} })).toEqual({ env: {}, profileName: "default", outputBytes: 16 * 1024 * 1024 });
+    expect(createSession({ limits: {} })).toEqual({ env: {}, profileName: "default", outputBytes: 16 * 1024 * 1024, safety: { python: undefined, shell: undefined } });
   });
 });
 

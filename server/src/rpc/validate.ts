@@ -4,6 +4,7 @@ import type { ExecuteRequest, SendInputRequest } from "../gen/seatbelt/v1/execut
 import type { CreateSessionRequest, Limits } from "../gen/seatbelt/v1/session_pb.js";
 import type { Task } from "../sessions/execution.js";
 import type { NewSessionOptions } from "../sessions/registry.js";
+import { validateSafetySettings } from "../safety/options.js";
 
 /** Maximum length of an environment variable name. @default 256 */
 export const MAX_ENV_NAME_BYTES = 256;
@@ -118,10 +119,12 @@ export function validateCreateSession(request: CreateSessionRequest, policy: Out
   if (hasLimits(request.limits)) {
     throw unimplemented("resource limits other than output_bytes are not enforced by this server version; leave them unset");
   }
-  if (request.safety !== undefined) {
-    throw unimplemented("safety settings are not enforced by this server version; leave safety unset (the sandbox is the boundary)");
-  }
-  return { env: validateEnv(request.env), profileName, outputBytes: validateOutputBytes(request.limits, policy) };
+  return {
+    env: validateEnv(request.env),
+    profileName,
+    outputBytes: validateOutputBytes(request.limits, policy),
+    safety: validateSafetySettings(request.safety),
+  };
 }
 
 function validateTask(request: ExecuteRequest): Task {

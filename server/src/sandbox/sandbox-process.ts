@@ -2,6 +2,7 @@ import type { Readable, Writable } from "node:stream";
 import { readFile } from "node:fs/promises";
 import { execa } from "execa";
 import { type Frame, FrameDecoder, FrameType, encodeJsonFrame } from "./frames.js";
+import type { PythonSafetyPolicy } from "../safety/options.js";
 
 /** File descriptor of the sandbox process on which bubblewrap writes its info JSON. */
 export const SANDBOX_INFO_FD = 5;
@@ -32,6 +33,8 @@ export interface SandboxProcessOptions {
   readonly gid?: number | undefined;
   /** Environment of the session's code, sent to the supervisor at start. */
   readonly sessionEnvironment: Readonly<Record<string, string>>;
+  /** Python checks, sent to the supervisor at start; none when unset. */
+  readonly pythonSafety?: PythonSafetyPolicy | undefined;
   readonly onFrame: (frame: Frame) => void;
   readonly onExit: (exit: SandboxExit) => void;
 }
@@ -117,7 +120,7 @@ export class SandboxProcess {
       });
     });
 
-    this.send(encodeJsonFrame(FrameType.init, 0, { environment: options.sessionEnvironment }));
+    this.send(encodeJsonFrame(FrameType.init, 0, { environment: options.sessionEnvironment, pythonSafety: options.pythonSafety ?? null }));
   }
 
   /** Process id of bubblewrap on the host. */

@@ -6,6 +6,7 @@ import { type ExecutionId, type SessionId, createSessionId } from "./ids.js";
 import { Session, type SessionContext, type SubmitOptions } from "./session.js";
 import { SessionSweeper } from "./sweeper.js";
 import { createWorkspace, removeTree } from "./workspace.js";
+import type { SafetyOptions } from "../safety/options.js";
 
 export interface RegistryOptions extends SessionContext {
   readonly workspacesDir: string;
@@ -21,6 +22,7 @@ export interface NewSessionOptions {
   readonly env: Readonly<Record<string, string>>;
   readonly profileName: string;
   readonly outputBytes: number;
+  readonly safety: SafetyOptions;
 }
 
 /** Every live session of the server, and their executions by id. */

@@ -1,6 +1,6 @@
 import { create } from "@bufbuild/protobuf";
 import { z } from "zod";
-import { type ExecutionResult, ExecutionResultSchema, ExecutionStatus } from "../gen/seatbelt/v1/execution_pb.js";
+import { type ExecutionResult, ExecutionResultSchema, ExecutionStatus, SafetyRule } from "../gen/seatbelt/v1/execution_pb.js";
 import type { StopReason } from "./execution.js";
 
 /**
@@ -8,7 +8,7 @@ import type { StopReason } from "./execution.js";
  * sandbox, so its reply is validated like any other untrusted input.
  */
 export const SupervisorReplySchema = z.object({
-  status: z.enum(["ok", "error", "crashed"]),
+  status: z.enum(["ok", "error", "crashed", "rejected"]),
   exitCode: z.number().int().optional(),
   signal: z.number().int().optional(),
   error: z.object({ name: z.string(), value: z.string(), traceback: z.string() }).optional(),
@@ -16,6 +16,14 @@ export const SupervisorReplySchema = z.object({
   durationMs: z.number().nonnegative().optional(),
   interpreterRestarted: z.boolean().optional(),
   message: z.string().optional(),
+  refusal: z
+    .object({
+      rule: z.enum(["import", "function", "introspection", "obfuscation"]),
+      name: z.string().max(1024),
+      line: z.number().int().nonnegative().max(0xffff_ffff),
+      column: z.number().int().nonnegative().max(0xffff_ffff),
+    })
+    .optional(),
 });
 
 export type SupervisorReply = z.infer<typeof SupervisorReplySchema>;
@@ -24,6 +32,14 @@ const STATUS_BY_REPLY = {
   ok: ExecutionStatus.OK,
   error: ExecutionStatus.ERROR,
   crashed: ExecutionStatus.CRASHED,
+  rejected: ExecutionStatus.REJECTED,
+} as const;
+
+const RULE_BY_REPLY = {
+  import: SafetyRule.IMPORT,
+  function: SafetyRule.FUNCTION,
+  introspection: SafetyRule.INTROSPECTION,
+  obfuscation: SafetyRule.OBFUSCATION,
 } as const;
 
 /** Returns the status and the explanation for an execution the server stopped. */
@@ -84,5 +100,6 @@ export function buildExecutionResult(reply: SupervisorReply, context: ResultCont
     durationMs: BigInt(Math.round(reply.durationMs ?? 0)),
     interpreterRestarted: restarted,
     message,
+    refusal: reply.refusal === undefined ? undefined : { ...reply.refusal, rule: RULE_BY_REPLY[reply.refusal.rule] },
   });
 }

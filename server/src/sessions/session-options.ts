@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import type { SafetyOptions } from "../safety/options.js";
 import type { BubblewrapBackend } from "../sandbox/bubblewrap/backend.js";
 import type { SessionId } from "./ids.js";
 
@@ -31,4 +32,6 @@ export interface SessionOptions {
   readonly profileName: string;
   /** Output cap of each execution, in bytes. */
   readonly outputBytes: number;
+  /** Code and shell checks; shell tasks are checked in the server, Python cells in the sandbox. */
+  readonly safety: SafetyOptions;
 }

@@ -1,7 +1,7 @@
-import { create } from "@bufbuild/protobuf";
+import { type MessageInitShape, create } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { Logger } from "pino";
-import { type ExecutionResult, ExecutionResultSchema, ExecutionStatus } from "../gen/seatbelt/v1/execution_pb.js";
+import { type ExecutionResult, ExecutionResultSchema, ExecutionStatus, type SafetyRefusalSchema } from "../gen/seatbelt/v1/execution_pb.js";
 import { SessionState } from "../gen/seatbelt/v1/session_pb.js";
 import { type Frame, FrameType, encodeJsonFrame } from "../sandbox/frames.js";
 import type { SandboxExit, SandboxProcess } from "../sandbox/sandbox-process.js";
@@ -16,6 +16,7 @@ import type { SessionContext, SessionOptions, SubmitOptions } from "./session-op
 import { StopEscalation } from "./stop-escalation.js";
 import { StdinState, encodeInputFrames, splitForFrames } from "./stdin.js";
 import { clearWorkspace } from "./workspace.js";
+import { checkShellTask } from "../safety/shell-check.js";
 
 export type { SessionContext, SessionOptions, SubmitOptions } from "./session-options.js";
 
@@ -85,6 +86,7 @@ export class Session {
     const sandbox: SandboxProcess = this.context.backend.start({
       workspaceDir: this.options.workspaceDir,
       sessionEnv: this.options.env,
+      pythonSafety: this.options.safety.python,
       onFrame: (frame) => sandbox === this.sandbox && this.handleFrame(frame),
       onExit: (exit) => sandbox === this.sandbox && this.handleSandboxExit(exit),
     });
@@ -142,6 +144,13 @@ export class Session {
       case: "started",
       value: { sessionId: this.id, acceptedAt: timestampFromDate(new Date()), queuePosition: this.queue.length + (this.running ? 1 : 0) },
     });
+    const refusal = this.options.safety.shell === undefined ? undefined : checkShellTask(task, this.options.safety.shell);
+    if (refusal !== undefined) {
+      const { rule, name, line, column } = refusal;
+      this.executionCount++;
+      this.emitServerResult(execution, { status: ExecutionStatus.REJECTED, message: `rejected by the safety settings: ${refusal.message}`, refusal: { rule, name, line, column } });
+      return execution;
+    }
     this.queue.push(execution);
     this.startNext();
     return execution;
@@ -306,7 +315,10 @@ export class Session {
     this.startNext();
   }
 
-  private emitServerResult(execution: Execution, outcome: { status: ExecutionStatus; message: string; interpreterRestarted?: boolean }): void {
+  private emitServerResult(
+    execution: Execution,
+    outcome: { status: ExecutionStatus; message: string; interpreterRestarted?: boolean; refusal?: MessageInitShape<typeof SafetyRefusalSchema> },
+  ): void {
     this.endExecution(execution, create(ExecutionResultSchema, outcome));
   }
 

@@ -4,6 +4,7 @@ import { buildBubblewrapArgs } from "./plan.js";
 import { SANDBOX_INFO_FD, type SandboxExit, SandboxProcess } from "../sandbox-process.js";
 import { buildBaseEnvironment, buildSessionEnvironment } from "../environment.js";
 import type { Frame } from "../frames.js";
+import type { PythonSafetyPolicy } from "../../safety/options.js";
 
 /** Whether bubblewrap can start sandboxes here, and why not. */
 export interface BackendStatus {
@@ -16,6 +17,8 @@ export interface BackendStatus {
 export interface SandboxRequest {
   readonly workspaceDir: string;
   readonly sessionEnv: Readonly<Record<string, string>>;
+  /** Python checks that the interpreter applies to every cell; none when unset. */
+  readonly pythonSafety?: PythonSafetyPolicy | undefined;
   readonly onFrame: (frame: Frame) => void;
   readonly onExit: (exit: SandboxExit) => void;
 }
@@ -101,6 +104,7 @@ export class BubblewrapBackend {
       uid: this.options.uid,
       gid: this.options.gid,
       sessionEnvironment: buildSessionEnvironment(request.workspaceDir, request.sessionEnv),
+      pythonSafety: request.pythonSafety,
       onFrame: request.onFrame,
       onExit: request.onExit,
     });
