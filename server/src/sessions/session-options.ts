@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import type { BubblewrapBackend } from "../sandbox/bubblewrap/backend.js";
+import type { BubblewrapBackend, PreparedSandbox } from "../sandbox/bubblewrap/backend.js";
 import type { SessionId } from "./ids.js";
 
 /** Services and settings that a session takes from the server. */
@@ -31,4 +31,6 @@ export interface SessionOptions {
   readonly profileName: string;
   /** Output cap of each execution, in bytes. */
   readonly outputBytes: number;
+  /** The sandbox as planned from the session's profile; every replacement sandbox uses it too. */
+  readonly prepared: PreparedSandbox;
 }
