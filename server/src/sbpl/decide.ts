@@ -13,7 +13,7 @@ export interface SbplDecision {
  * when the profile has none), and then the last rule whose operation and
  * filter match wins. The path is taken as given, so callers pass the
  * resolved path, as macOS checks paths after following symbolic links.
- * Without a path, only rules without a filter match.
+ * Without a path, no path filter matches.
  */
 export function explainDecision(profile: SbplProfile, operation: string, path?: string): SbplDecision {
   let decision: SbplDecision = { action: "deny", rule: undefined };
@@ -29,7 +29,7 @@ export function explainDecision(profile: SbplProfile, operation: string, path?: 
     if (!rule.operations.some((ruleOperation) => operationCovers(ruleOperation, operation))) {
       continue;
     }
-    if (rule.filter === undefined || (path !== undefined && matchesFilter(rule.filter, path))) {
+    if (rule.filter === undefined || matchesFilter(rule.filter, path)) {
       decision = { action: rule.action, rule };
     }
   }
@@ -50,17 +50,20 @@ export function isSubpath(path: string, directory: string): boolean {
   return path === trimmed || path.startsWith(`${trimmed}/`);
 }
 
-/** Returns true when a filter matches a path. */
-export function matchesFilter(filter: SbplFilter, path: string): boolean {
+/** Returns true when a filter matches a path; with no path, only filters built of require-all, require-any and require-not can. */
+export function matchesFilter(filter: SbplFilter, path: string | undefined): boolean {
+  if (path === undefined && (filter.kind === "subpath" || filter.kind === "literal" || filter.kind === "prefix" || filter.kind === "regex")) {
+    return false;
+  }
   switch (filter.kind) {
     case "subpath":
-      return isSubpath(path, filter.path);
+      return isSubpath(path!, filter.path);
     case "literal":
       return path === filter.path;
     case "prefix":
-      return path.startsWith(filter.path);
+      return path!.startsWith(filter.path);
     case "regex":
-      return new RegExp(filter.pattern).test(path);
+      return new RegExp(filter.pattern).test(path!);
     case "require-all":
       return filter.filters.every((inner) => matchesFilter(inner, path));
     case "require-any":

@@ -140,6 +140,7 @@ class SbplReader {
       if (this.offset >= this.text.length) {
         throw new SbplError("string is never closed with a double quote", position);
       }
+      const characterPosition = this.position();
       const character = this.advance();
       if (character === '"') {
         return { kind: "string", value, regex, position };
@@ -148,14 +149,13 @@ class SbplReader {
         value += character;
         continue;
       }
-      const escapePosition = this.position();
       const escaped = this.advance();
       if (regex) {
         value += escaped === '"' ? '"' : `\\${escaped}`;
       } else if (escaped in STRING_ESCAPES) {
         value += STRING_ESCAPES[escaped];
       } else {
-        throw new SbplError(`unknown string escape "\\${escaped}"`, escapePosition);
+        throw new SbplError(`unknown string escape "\\${escaped}"`, characterPosition);
       }
     }
   }

@@ -168,9 +168,10 @@ export function getRegexDirectory(pattern: string): string {
   }
   const literal = /^\^((?:\/[\w.-]+)*)/.exec(pattern)?.[1] ?? "";
   const rest = pattern.slice(1 + literal.length);
-  // The last literal part may continue with a pattern, as in ^/a/b.*; only
-  // the parts that end at a slash name whole directories.
-  const directory = rest === "" || rest.startsWith("/") || rest === "$" ? literal : posix.dirname(literal || "/");
+  // The last literal part may continue, as in ^/a/b.* or an unanchored
+  // ^/a/b that also matches /a/bc; only parts that end at a slash or at $
+  // name whole directories.
+  const directory = rest.startsWith("/") || rest === "$" ? literal : posix.dirname(literal || "/");
   return normalizePath(directory || "/");
 }
 
