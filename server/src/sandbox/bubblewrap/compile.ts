@@ -1,10 +1,10 @@
 import { posix } from "node:path";
 import { explainDecision } from "../../sbpl/decide.js";
 import { FILE_READ_OPERATIONS } from "../../sbpl/operations.js";
-import type { ProfileNote, SbplProfile } from "../../sbpl/profile.js";
+import type { ProfileNote, SbplProfile, SbplRule } from "../../sbpl/profile.js";
 import { adaptProfileForLinux, allowsNetwork } from "./adapt-profile.js";
 import type { HostEntry } from "./host-layout.js";
-import { type MountStep, planMounts } from "./mount-plan.js";
+import { type MountStep, getPathAccess, planMounts } from "./mount-plan.js";
 
 /** A profile that cannot run a session at all, such as one that hides the workspace. */
 export class ProfileRejectedError extends Error {
@@ -20,6 +20,7 @@ export interface LinuxCompileInput {
   readonly hostEntries: ReadonlyMap<string, HostEntry>;
   readonly workspaceDir: string;
   readonly runtimeDir: string;
+  /** Host directories that no profile may reveal, such as the server's state directory; the workspace is exempt. */
   readonly hiddenDirs: readonly string[];
   readonly emptyFile: string;
   /** The session's interpreter, which the profile must let the sandbox read. */
@@ -31,7 +32,7 @@ export interface LinuxSandboxPlan {
   readonly mounts: readonly MountStep[];
   readonly network: boolean;
   readonly notes: readonly ProfileNote[];
-  /** The profile as bubblewrap enforces it, for callers that check decisions. */
+  /** The profile as bubblewrap enforces it, server rules included, for callers that check decisions. */
   readonly linuxProfile: SbplProfile;
 }
 
@@ -41,7 +42,8 @@ export interface LinuxSandboxPlan {
  * @throws ProfileRejectedError when the profile hides the workspace or the interpreter.
  */
 export function compileLinuxProfile(input: LinuxCompileInput): LinuxSandboxPlan {
-  const { profile: linuxProfile, notes: adaptNotes } = adaptProfileForLinux(input.profile);
+  const adapted = adaptProfileForLinux(input.profile);
+  const linuxProfile = hideServerDirs(adapted.profile, input.hiddenDirs, input.workspaceDir);
   requireReadable(linuxProfile, `${input.workspaceDir}/`, "the workspace", "WORKSPACE");
   requireReadable(linuxProfile, input.python, `the interpreter ${input.python}`, "PYTHON_ENV");
   requireReadable(linuxProfile, `${posix.dirname(posix.dirname(input.python))}/lib/`, `the library directory of ${input.python}`, "PYTHON_ENV");
@@ -51,10 +53,28 @@ export function compileLinuxProfile(input: LinuxCompileInput): LinuxSandboxPlan 
     hostEntries: input.hostEntries,
     workspaceDir: input.workspaceDir,
     runtimeDir: input.runtimeDir,
-    hiddenDirs: input.hiddenDirs,
     emptyFile: input.emptyFile,
   });
-  return { mounts: plan.steps, network: allowsNetwork(linuxProfile), notes: [...adaptNotes, ...plan.notes], linuxProfile };
+  return { mounts: plan.steps, network: allowsNetwork(linuxProfile), notes: [...adapted.notes, ...plan.notes], linuxProfile };
+}
+
+function serverRule(action: "allow" | "deny", operations: readonly string[], path: string, text: string): SbplRule {
+  return { action, operations, filter: { kind: "subpath", path }, position: { line: 0, column: 0 }, text };
+}
+
+/**
+ * Appends rules that deny the hidden directories whatever the profile
+ * says, such as the state directory that holds other sessions' workspaces,
+ * and then give the workspace back the access the profile gave it.
+ */
+export function hideServerDirs(profile: SbplProfile, hiddenDirs: readonly string[], workspaceDir: string): SbplProfile {
+  const workspaceAccess = getPathAccess(profile, workspaceDir, "directory");
+  const rules = [...profile.rules, ...hiddenDirs.map((dir) => serverRule("deny", ["file*"], dir, `server state directory: ${dir}`))];
+  if (workspaceAccess !== "none") {
+    const operations = workspaceAccess === "write" ? ["file-read*", "file-write*"] : ["file-read*"];
+    rules.push(serverRule("allow", operations, workspaceDir, `workspace: ${workspaceDir}`));
+  }
+  return { rules };
 }
 
 function requireReadable(profile: SbplProfile, path: string, what: string, parameter: string): void {

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { parseSbpl } from "../../sbpl/parse.js";
+import { hideServerDirs } from "./compile.js";
 import type { HostEntry } from "./host-layout.js";
 import { type MountPlanInput, type MountStep, SANDBOX_RUNTIME_DIR, getPathAccess, listPlanPaths, planMounts } from "./mount-plan.js";
 
@@ -28,7 +29,7 @@ const HOST: ReadonlyMap<string, HostEntry> = new Map<string, HostEntry>([
 
 function plan(text: string, overrides: Partial<MountPlanInput> = {}) {
   const profile = parseSbpl(text, { WORKSPACE });
-  return planMounts({ profile, hostEntries: HOST, workspaceDir: WORKSPACE, runtimeDir: RUNTIME, hiddenDirs: ["/state"], emptyFile: EMPTY_FILE, ...overrides });
+  return planMounts({ profile: hideServerDirs(profile, ["/state"], WORKSPACE), hostEntries: HOST, workspaceDir: WORKSPACE, runtimeDir: RUNTIME, emptyFile: EMPTY_FILE, ...overrides });
 }
 
 const BASE = ['(version 1)', "(deny default)", '(allow file-read* (subpath "/usr") (subpath "/etc") (subpath "/tmp"))', '(allow file-read* file-write* (subpath (param "WORKSPACE")) (subpath "/tmp"))'];
@@ -50,7 +51,7 @@ describe("planMounts", () => {
       { kind: "tmpfs", target: "/tmp", mode: undefined },
       { kind: "ro-bind", source: "/usr", target: "/usr" },
       { kind: "ro-bind", source: EMPTY_FILE, target: "/etc/shadow" },
-      { kind: "tmpfs", target: "/etc/ssh", mode: 0 },
+      { kind: "tmpfs", target: "/etc/ssh", mode: 0o111 },
       { kind: "bind", source: WORKSPACE, target: WORKSPACE },
       { kind: "ro-bind", source: RUNTIME, target: SANDBOX_RUNTIME_DIR },
       { kind: "remount-ro", target: "/etc/ssh" },
@@ -97,7 +98,7 @@ describe("planMounts", () => {
   test("proc sys hidden without sysctl-read", () => {
     const { steps } = plan(BASE.join("\n"));
 
-    expect(steps).toContainEqual({ kind: "tmpfs", target: "/proc/sys", mode: 0 });
+    expect(steps).toContainEqual({ kind: "tmpfs", target: "/proc/sys", mode: 0o111 });
     expect(steps).toContainEqual({ kind: "remount-ro", target: "/proc/sys" });
   });
 

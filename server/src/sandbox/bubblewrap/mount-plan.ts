@@ -16,6 +16,12 @@ export const PRIVATE_TMP_DIRS = ["/tmp", "/var/tmp"] as const;
  */
 export const SYSTEM_LINK_PATHS = ["/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"] as const;
 
+/**
+ * Mode of the empty tmpfs that masks a denied directory: it cannot be
+ * listed, but it can be passed through to reach an allowed path below it.
+ */
+export const MASK_DIRECTORY_MODE = 0o111;
+
 /** One bubblewrap mount option, in the order it must be applied. */
 export type MountStep =
   | { readonly kind: "ro-bind" | "bind"; readonly source: string; readonly target: string }
@@ -36,8 +42,6 @@ export interface MountPlanInput {
   readonly workspaceDir: string;
   /** Host directory of the runtime, mounted read-only at SANDBOX_RUNTIME_DIR. */
   readonly runtimeDir: string;
-  /** Host directories that no profile may reveal, such as the server's state directory; the workspace is exempt. */
-  readonly hiddenDirs: readonly string[];
   /** A host file with no content and mode 000, bound over files that must be hidden. */
   readonly emptyFile: string;
 }
@@ -98,7 +102,7 @@ export function getPathAccess(profile: SbplProfile, path: string, kind: "directo
  * shortest to the longest, and each one is mounted only where its access
  * differs from what its closest mounted parent already shows: readable
  * subtrees are bound read-only, writable ones read-write, and denied ones
- * under a shown parent are masked (an empty tmpfs of mode 000 for a
+ * under a shown parent are masked (an empty tmpfs of mode 0111 for a
  * directory, an empty file of mode 000 for a file). Masks are made
  * read-only at the end, after bubblewrap has created the mount points of
  * deeper paths in them.
@@ -117,21 +121,18 @@ export function planMounts(input: MountPlanInput): MountPlan {
     }
     return best?.layer;
   };
-  const accessOf = (path: string, kind: "directory" | "file"): PathAccess => {
-    const hidden = input.hiddenDirs.some((dir) => isSubpath(path, dir)) && !isSubpath(path, input.workspaceDir);
-    return hidden ? "none" : getPathAccess(input.profile, path, kind);
-  };
+  const accessOf = (path: string, kind: "directory" | "file"): PathAccess => getPathAccess(input.profile, path, kind);
   const mask = (path: string, kind: "directory" | "file"): void => {
     if (kind === "file") {
       steps.push({ kind: "ro-bind", source: input.emptyFile, target: path });
     } else {
-      steps.push({ kind: "tmpfs", target: path, mode: 0o000 });
+      steps.push({ kind: "tmpfs", target: path, mode: MASK_DIRECTORY_MODE });
       lateRemounts.push({ kind: "remount-ro", target: path });
     }
     layers.set(path, "empty");
   };
 
-  const paths = listPlanPaths(input.profile, [input.workspaceDir, ...input.hiddenDirs]);
+  const paths = listPlanPaths(input.profile, [input.workspaceDir]);
   for (const path of paths) {
     const above = layerAbove(path);
     const hostBacked = above === "host-read" || above === "host-write";
@@ -147,7 +148,7 @@ export function planMounts(input: MountPlanInput): MountPlan {
         lateRemounts.push({ kind: "remount-ro", target: path });
       }
       if (path === "/proc" && decide(input.profile, "sysctl-read") !== "allow") {
-        steps.push({ kind: "tmpfs", target: "/proc/sys", mode: 0o000 });
+        steps.push({ kind: "tmpfs", target: "/proc/sys", mode: MASK_DIRECTORY_MODE });
         lateRemounts.push({ kind: "remount-ro", target: "/proc/sys" });
       }
       continue;
