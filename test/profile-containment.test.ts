@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { type AddressInfo, type Server, type Socket, createServer } from "node:net";
 import { join } from "node:path";
+import { Code, ConnectError } from "@connectrpc/connect";
 import { afterAll, beforeAll } from "vitest";
 import { ExecutionStatus } from "../client/src/index.js";
 import { describe, expect, test } from "./support/fixtures.js";
@@ -102,5 +103,23 @@ describe("symbolic links", () => {
     expect(outcome.status).toBe(ExecutionStatus.ERROR);
     expect(outcome.stdout).toBe("/etc/shadow\n");
     expect(outcome.stderr).toContain("Permission denied");
+  });
+});
+
+describe("strict profile", () => {
+  test("shell commands rejected, Python runs", async ({ client }) => {
+    const session = await client.createSession({ profile: { source: { case: "name", value: "strict" } } });
+    try {
+      const python = await session.runPython("print(6 * 7)");
+      const shell = await session.runShell("echo hi").catch((error: unknown) => ConnectError.from(error));
+
+      expect(python.stdout).toBe("42\n");
+      expect(shell).toBeInstanceOf(ConnectError);
+      expect((shell as ConnectError).code).toBe(Code.FailedPrecondition);
+      expect((shell as ConnectError).rawMessage).toContain(`profile denies process-exec of ${realpathSync("/bin/sh")}`);
+      expect(session.info.profileNotes.map((note) => note.message)).toContainEqual(expect.stringContaining("process-exec is denied, but not enforced on Linux"));
+    } finally {
+      await session.close();
+    }
   });
 });
