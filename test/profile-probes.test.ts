@@ -88,7 +88,7 @@ function buildProbes(workspaceDir: string): Probe[] {
   ];
 }
 
-/** Profiles under test, with decisions that each must reach whatever the evaluator says. */
+/** Profiles under test, with decisions that each must reach in addition to matching the evaluator. */
 const PROFILES: readonly { name: string; source: { case: "name" | "seatbeltProfile"; value: string }; expected: Record<string, string> }[] = [
   {
     name: "default",

@@ -12,7 +12,7 @@ import { describe, expect, startTestServer, test } from "./support/fixtures.js";
 const IS_ROOT = process.getuid?.() === 0;
 const MARKER = `seatbelt-source-${randomBytes(6).toString("hex")}`;
 
-/** A profile file's text; its comment says which file it is, so a test can tell them apart. */
+/** A profile file's text; its comment names the test run, so a test can tell them apart. */
 const VALID_PROFILE = `; ${MARKER}\n(version 1)\n(deny default)\n(allow file-read* (subpath "/usr") (subpath "/etc") (subpath (param "WORKSPACE")))\n(allow file-write* (subpath (param "WORKSPACE")))\n`;
 
 let baseDir: string;

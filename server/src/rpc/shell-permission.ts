@@ -3,14 +3,14 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { explainDecision } from "../sbpl/decide.js";
 import type { SbplProfile } from "../sbpl/profile.js";
 
-/** The shell that runs shell tasks, as the sandbox sees it. */
+/** The shell that runs shell tasks, at its path inside the sandbox. */
 const SHELL_PATH = "/bin/sh";
 
 /**
  * Rejects a shell task when the session's profile denies running the
  * shell. Linux cannot stop programs started from Python code, but it can
  * refuse to start the shell for a shell task, so a profile such as strict
- * holds at least there.
+ * is enforced at least there.
  */
 export function assertShellAllowed(profile: SbplProfile, sessionId: string): void {
   const resolved = (() => {

@@ -60,8 +60,8 @@ class NoteCollector {
 }
 
 /**
- * Rewrites a profile so that bubblewrap can enforce every decision it makes:
- * macOS paths are mapped or dropped, and filters that mounts cannot express
+ * Rewrites a profile so that bubblewrap can enforce every decision it makes.
+ * macOS paths are mapped or dropped. Filters that mounts cannot express
  * (regex, prefix, filters on non-path targets) are replaced by ones that
  * match less in an allow rule and more in a deny rule, so the result is
  * never more permissive. Every change is noted with the rule's line.
@@ -102,9 +102,9 @@ function adaptRule(rule: SbplRule, collector: NoteCollector): SbplRule {
 }
 
 /**
- * Rewrites one filter. `widen` says which way is safe when the filter
- * cannot be kept: a deny rule may match more, an allow rule less; require-not
- * flips the direction.
+ * Rewrites one filter. When a filter cannot be kept, `widen` selects the
+ * safe direction: a deny rule may match more, and an allow rule less.
+ * require-not flips the direction.
  */
 function adaptFilter(filter: SbplFilter, widen: boolean, note: (message: string) => void): SbplFilter {
   switch (filter.kind) {
@@ -147,9 +147,9 @@ function mapPathFilter(kind: "subpath" | "literal", path: string, note: (message
 }
 
 /**
- * A prefix also matches siblings whose names start the same way, which no
- * mount can express: an allow keeps only the subtree it names, a deny covers
- * the whole parent directory.
+ * Replaces a prefix filter by a subpath. A prefix also matches siblings whose
+ * names start the same way, which no mount can express, so an allow keeps
+ * only the subtree it names and a deny covers the whole parent directory.
  */
 function adaptPrefix(path: string, widen: boolean, note: (message: string) => void): SbplFilter {
   if (path.endsWith("/")) {

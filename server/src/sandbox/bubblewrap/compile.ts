@@ -63,9 +63,9 @@ function serverRule(action: "allow" | "deny", operations: readonly string[], pat
 }
 
 /**
- * Appends rules that deny the hidden directories whatever the profile
- * says, such as the state directory that holds other sessions' workspaces,
- * and then give the workspace back the access the profile gave it.
+ * Appends rules that deny the hidden directories, such as the state
+ * directory that contains other sessions' workspaces, whatever the profile
+ * allows. A last rule gives the workspace back the access the profile gave it.
  */
 export function hideServerDirs(profile: SbplProfile, hiddenDirs: readonly string[], workspaceDir: string): SbplProfile {
   const workspaceAccess = getPathAccess(profile, workspaceDir, "directory");

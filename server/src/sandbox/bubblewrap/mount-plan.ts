@@ -30,14 +30,14 @@ export type MountStep =
   | { readonly kind: "proc" | "dev"; readonly target: string }
   | { readonly kind: "remount-ro"; readonly target: string };
 
-/** What the sandbox may do below one path, in the terms that mounts can express. */
+/** Access of the sandbox below one path, in the terms that mounts can express. */
 export type PathAccess = "none" | "read" | "write";
 
 /** Everything the mount plan of one session depends on. */
 export interface MountPlanInput {
   /** The profile, already adapted to Linux paths. */
   readonly profile: SbplProfile;
-  /** What each path of listPlanPaths is on the host; absent means missing. */
+  /** Host entry of each path of listPlanPaths; a path without an entry is missing on the host. */
   readonly hostEntries: ReadonlyMap<string, HostEntry>;
   readonly workspaceDir: string;
   /** Host directory of the runtime, mounted read-only at SANDBOX_RUNTIME_DIR. */
@@ -86,7 +86,7 @@ function comparePaths(left: string, right: string): number {
 
 /**
  * Returns what the profile lets the sandbox do with a path. A directory is
- * judged by what holds below it, so a `literal` rule on the directory itself
+ * judged by the decisions below it, so a `literal` rule on the directory itself
  * does not change its mount. Linux grants reading only with metadata and
  * writing only all at once, so each needs every operation of its family.
  */
@@ -94,7 +94,10 @@ export function getPathAccess(profile: SbplProfile, path: string, kind: "directo
   const probe = kind === "directory" ? `${path === "/" ? "" : path}/\0` : path;
   const readable = FILE_READ_OPERATIONS.every((operation) => decide(profile, operation, probe) === "allow");
   const writable = FILE_WRITE_OPERATIONS.every((operation) => decide(profile, operation, probe) === "allow");
-  return readable ? (writable ? "write" : "read") : "none";
+  if (!readable) {
+    return "none";
+  }
+  return writable ? "write" : "read";
 }
 
 /**

@@ -7,7 +7,7 @@ export interface SandboxExecPlanOptions {
   /** Values of (param "NAME"), such as WORKSPACE, passed with -D. */
   readonly parameters: Readonly<Record<string, string>>;
   readonly python: string;
-  /** Host directory of the runtime; macOS has no mount namespace, so the sandbox sees it where it is. */
+  /** Host directory of the runtime; macOS has no mount namespace, so the sandbox reads it at this path. */
   readonly runtimeDir: string;
 }
 
@@ -16,7 +16,7 @@ export interface SandboxExecPlanOptions {
  * `/usr/bin/sandbox-exec -p PROFILE -D NAME=VALUE ... PYTHON -s -E
  * RUNTIME/supervisor.py`. The profile goes in as one argument and no shell
  * is involved, so nothing in it needs quoting for a shell.
- * @throws UnsafePathError when a path or parameter holds a NUL or a newline.
+ * @throws UnsafePathError when a path or parameter contains a NUL or a newline.
  */
 export function buildSandboxExecArgs(options: SandboxExecPlanOptions): string[] {
   if (options.profileText.includes("\0")) {
