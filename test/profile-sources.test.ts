@@ -13,7 +13,7 @@ const IS_ROOT = process.getuid?.() === 0;
 const MARKER = `seatbelt-source-${randomBytes(6).toString("hex")}`;
 
 /** A profile file's text; its comment names the test run, so a test can tell them apart. */
-const VALID_PROFILE = `; ${MARKER}\n(version 1)\n(deny default)\n(allow file-read* (subpath "/usr") (subpath "/etc") (subpath (param "WORKSPACE")))\n(allow file-write* (subpath (param "WORKSPACE")))\n`;
+const VALID_PROFILE = `; ${MARKER}\n(version 1)\n(deny default)\n(allow process-exec)\n(allow process-fork)\n(allow file-read* (subpath "/usr") (subpath "/etc") (subpath (param "WORKSPACE")))\n(allow file-write* (subpath (param "WORKSPACE")))\n`;
 
 let baseDir: string;
 let profileDir: string;
@@ -137,7 +137,7 @@ describe("malformed profile text", () => {
   });
 
   test("profile hiding the workspace is FailedPrecondition", async () => {
-    const error = await createError(fromText('(version 1)\n(deny default)\n(allow file-read* (subpath "/usr"))'));
+    const error = await createError(fromText('(version 1)\n(deny default)\n(allow process-exec)\n(allow process-fork)\n(allow file-read* (subpath "/usr"))'));
 
     expect(error.code).toBe(Code.FailedPrecondition);
     expect(error.rawMessage).toContain("the profile does not let the sandbox read the workspace");

@@ -124,6 +124,17 @@ describe("planMounts", () => {
     expect(steps).toContainEqual({ kind: "remount-ro", target: "/tmp" });
   });
 
+  test("workspace in the host tmp bound into private tmp", () => {
+    const workspace = "/tmp/state/workspaces/s2";
+    const host = new Map<string, HostEntry>([...HOST, [workspace, { kind: "directory" }], ["/tmp/state", { kind: "directory" }]]);
+    const profile = parseSbpl(BASE.join("\n").replace('(param "WORKSPACE")', `"${workspace}"`), {});
+
+    const { steps } = planMounts({ profile: hideServerDirs(profile, ["/tmp/state"], workspace), hostEntries: host, workspaceDir: workspace, runtimeDir: RUNTIME, emptyFile: EMPTY_FILE });
+
+    expect(targets(steps).indexOf("tmpfs /tmp")).toBeLessThan(targets(steps).indexOf(`bind ${workspace}`));
+    expect(targets(steps)).not.toContain("tmpfs /tmp/state");
+  });
+
   test("path beneath a host link not mounted", () => {
     const { steps, notes } = plan([...BASE, '(allow file-read* (subpath "/usr/local/linked"))'].join("\n"));
 

@@ -182,7 +182,10 @@ export function planMounts(input: MountPlanInput): MountPlan {
       }
       continue;
     }
-    if (isBelowAny(path, ["/proc", "/dev", ...PRIVATE_TMP_DIRS]) || entry === undefined) {
+    // Paths below the private and kernel file systems have no host content
+    // to show, except the workspace, which may lie in the host's /tmp.
+    const belowPrivate = path !== input.workspaceDir && isBelowAny(path, ["/proc", "/dev", ...PRIVATE_TMP_DIRS]);
+    if (belowPrivate || entry === undefined) {
       continue;
     }
     if (entry.kind === "symlink") {
