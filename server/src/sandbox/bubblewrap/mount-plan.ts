@@ -199,6 +199,9 @@ export function planMounts(input: MountPlanInput): MountPlan {
       continue;
     }
 
+    // TODO: a read-only bind still lets code connect to a Unix socket in a
+    // readable subtree, which sandbox-exec would judge as network-outbound;
+    // masking sockets found under readable paths would close that.
     const access = accessOf(path, entry.kind);
     const current: Layer | undefined = hostBacked ? above : undefined;
     if (access === "none") {
