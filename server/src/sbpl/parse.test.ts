@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { parseSbpl } from "./parse.js";
+import { MAX_PATH_FILTERS, parseSbpl } from "./parse.js";
 import { SbplError, readSbpl } from "./reader.js";
 
 const PARAMETERS = { WORKSPACE: "/work/space", TMPDIR: "/tmp", HOME: "/work/space", PYTHON_ENV: "/usr" };
@@ -79,6 +79,15 @@ describe("parseSbpl", () => {
         { kind: "require-any", filters: [{ kind: "prefix", path: "/a/c" }, { kind: "regex", pattern: "^/a/d" }] },
       ],
     });
+  });
+
+  test("path filters capped", () => {
+    const filters = Array.from({ length: MAX_PATH_FILTERS + 1 }, (_, index) => `(literal "/f${index}")`).join("\n");
+
+    const error = catchSbplError(`(allow file-read*\n${filters})`);
+
+    expect(error.position).toEqual({ line: MAX_PATH_FILTERS + 2, column: 2 });
+    expect(error.reason).toBe(`the profile has more than ${MAX_PATH_FILTERS} path filters`);
   });
 
   test("debug form ignored", () => {

@@ -1,6 +1,6 @@
 import { isKnownOperation } from "./operations.js";
 import type { SbplAction, SbplFilter, SbplProfile, SbplRule } from "./profile.js";
-import { SbplError, type SbplNode, readSbpl } from "./reader.js";
+import { SbplError, type SbplNode, type SourcePosition, readSbpl } from "./reader.js";
 
 /** Values of `(param "NAME")` in a profile, such as WORKSPACE. */
 export type SbplParameters = Readonly<Record<string, string>>;
@@ -29,6 +29,12 @@ const OTHER_FILTERS = new Set([
   "signing-identifier",
 ]);
 
+/**
+ * Most path filters in one profile. Each can become a mount, and bubblewrap
+ * applies mounts one by one. @default 1000
+ */
+export const MAX_PATH_FILTERS = 1000;
+
 /** Longest rule text kept for notes. */
 const MAX_RULE_TEXT_LENGTH = 200;
 
@@ -37,6 +43,19 @@ const MAX_RULE_TEXT_LENGTH = 200;
  * @throws SbplError with the line and column of the first problem.
  */
 export function parseSbpl(text: string, parameters: SbplParameters): SbplProfile {
+  let pathFilters = 0;
+  return parseForms(text, parameters, (position) => {
+    pathFilters++;
+    if (pathFilters > MAX_PATH_FILTERS) {
+      throw new SbplError(`the profile has more than ${MAX_PATH_FILTERS} path filters`, position);
+    }
+  });
+}
+
+/** Called for each path filter, so that parseSbpl can cap their number. */
+type CountPathFilter = (position: SourcePosition) => void;
+
+function parseForms(text: string, parameters: SbplParameters, countPathFilter: CountPathFilter): SbplProfile {
   const rules: SbplRule[] = [];
   for (const node of readSbpl(text)) {
     if (node.kind !== "list" || node.items.length === 0) {
@@ -50,7 +69,7 @@ export function parseSbpl(text: string, parameters: SbplParameters): SbplProfile
         break;
       case "allow":
       case "deny":
-        rules.push(readRule(name, node, text, parameters));
+        rules.push(readRule(name, node, text, parameters, countPathFilter));
         break;
       case "debug":
         // (debug deny) only asks macOS to log denials; it changes no decision.
@@ -69,7 +88,7 @@ function readVersion(node: SbplNode & { kind: "list" }): void {
   }
 }
 
-function readRule(action: SbplAction, node: SbplNode & { kind: "list" }, text: string, parameters: SbplParameters): SbplRule {
+function readRule(action: SbplAction, node: SbplNode & { kind: "list" }, text: string, parameters: SbplParameters, countPathFilter: CountPathFilter): SbplRule {
   const operations: string[] = [];
   const filters: SbplFilter[] = [];
   for (const item of node.items.slice(1)) {
@@ -79,7 +98,7 @@ function readRule(action: SbplAction, node: SbplNode & { kind: "list" }, text: s
       }
       operations.push(item.name);
     } else if (item.kind === "list" && operations.length > 0) {
-      filters.push(readFilter(item, parameters));
+      filters.push(readFilter(item, parameters, countPathFilter));
     } else {
       throw new SbplError(`expected ${operations.length === 0 ? "an operation" : "a filter"}, found ${describeNode(item)}`, item.position);
     }
@@ -102,13 +121,14 @@ function readRule(action: SbplAction, node: SbplNode & { kind: "list" }, text: s
   };
 }
 
-function readFilter(node: SbplNode & { kind: "list" }, parameters: SbplParameters): SbplFilter {
+function readFilter(node: SbplNode & { kind: "list" }, parameters: SbplParameters, countPathFilter: CountPathFilter): SbplFilter {
   const head = node.items[0];
   if (head?.kind !== "symbol") {
     throw new SbplError("expected a filter name such as subpath", (head ?? node).position);
   }
   const args = node.items.slice(1);
   if (PATH_FILTERS.has(head.name)) {
+    countPathFilter(head.position);
     const path = readSingleString(head.name, node, parameters);
     if (!path.startsWith("/")) {
       throw new SbplError(`${head.name} needs an absolute path, got ${JSON.stringify(path)}`, args[0]!.position);
@@ -125,13 +145,13 @@ function readFilter(node: SbplNode & { kind: "list" }, parameters: SbplParameter
     return { kind: "regex", pattern };
   }
   if (head.name === "require-all" || head.name === "require-any") {
-    return { kind: head.name, filters: args.map((arg) => readNestedFilter(arg, parameters)) };
+    return { kind: head.name, filters: args.map((arg) => readNestedFilter(arg, parameters, countPathFilter)) };
   }
   if (head.name === "require-not") {
     if (args.length !== 1) {
       throw new SbplError(`require-not takes one filter, got ${args.length}`, node.position);
     }
-    return { kind: "require-not", filter: readNestedFilter(args[0]!, parameters) };
+    return { kind: "require-not", filter: readNestedFilter(args[0]!, parameters, countPathFilter) };
   }
   if (OTHER_FILTERS.has(head.name)) {
     return { kind: "other", name: head.name, text: args.map(describeNode).join(" ") };
@@ -139,11 +159,11 @@ function readFilter(node: SbplNode & { kind: "list" }, parameters: SbplParameter
   throw new SbplError(`unknown filter ${JSON.stringify(head.name)}`, head.position);
 }
 
-function readNestedFilter(node: SbplNode, parameters: SbplParameters): SbplFilter {
+function readNestedFilter(node: SbplNode, parameters: SbplParameters, countPathFilter: CountPathFilter): SbplFilter {
   if (node.kind !== "list") {
     throw new SbplError(`expected a filter, found ${describeNode(node)}`, node.position);
   }
-  return readFilter(node, parameters);
+  return readFilter(node, parameters, countPathFilter);
 }
 
 function readSingleString(filterName: string, node: SbplNode & { kind: "list" }, parameters: SbplParameters): string {
