@@ -173,3 +173,48 @@ describe("listPlanPaths", () => {
     expect(paths[0]).toBe("/");
   });
 });
+
+/**
+ * Returns the access that the mounts give a host path: the mount with the
+ * longest target above the path decides, as the kernel shows the deepest
+ * mount, and a remount-ro of that target makes it read-only.
+ */
+function simulateAccess(steps: readonly MountStep[], path: string): "none" | "read" | "write" {
+  const remounted = new Set(steps.flatMap((step) => (step.kind === "remount-ro" ? [step.target] : [])));
+  let winner: (MountStep & { kind: "ro-bind" | "bind" | "tmpfs" }) | undefined;
+  for (const step of steps) {
+    if (step.kind !== "ro-bind" && step.kind !== "bind" && step.kind !== "tmpfs") {
+      continue;
+    }
+    const covers = step.target === "/" || path === step.target || path.startsWith(`${step.target}/`);
+    if (covers && (winner === undefined || step.target.length >= winner.target.length)) {
+      winner = step;
+    }
+  }
+  if (winner === undefined || winner.kind === "tmpfs" || (winner.kind === "ro-bind" && winner.source === EMPTY_FILE)) {
+    return "none";
+  }
+  if (winner.kind === "ro-bind" || remounted.has(winner.target)) {
+    return "read";
+  }
+  return "write";
+}
+
+describe("planMounts against the evaluator", () => {
+  const profiles = {
+    layered: [...BASE, '(allow file-read* (subpath "/data"))', '(deny file-read* (subpath "/data/secret"))', '(allow file-read* file-write* (subpath "/data/secret/public"))', '(deny file-read* (literal "/etc/shadow"))'],
+    "readable root": ["(version 1)", "(deny default)", '(allow file-read* (subpath "/"))', '(allow file-write* (subpath (param "WORKSPACE")))', '(deny file-read* (subpath "/etc/ssh"))'],
+    "allow default": ["(version 1)", "(allow default)", '(deny file-write* (subpath "/usr"))', '(deny file* (subpath "/data/secret"))'],
+  };
+  const paths = ["/usr", "/usr/bin/env", "/etc", "/etc/passwd", "/etc/shadow", "/etc/ssh/ssh_config", "/data", "/data/x", "/data/secret", "/data/secret/key", "/data/secret/public", "/data/secret/public/file", "/state/other", `${WORKSPACE}/file`];
+
+  test.for(Object.entries(profiles))("%s profile mounts match decisions", ([, lines]) => {
+    const profile = hideServerDirs(parseSbpl(lines.join("\n"), { WORKSPACE }), ["/state"], WORKSPACE);
+    const { steps } = planMounts({ profile, hostEntries: HOST, workspaceDir: WORKSPACE, runtimeDir: RUNTIME, emptyFile: EMPTY_FILE });
+
+    for (const path of paths) {
+      const kind = HOST.get(path)?.kind === "directory" ? "directory" : "file";
+      expect({ path, access: simulateAccess(steps, path) }).toEqual({ path, access: getPathAccess(profile, path, kind) });
+    }
+  });
+});
