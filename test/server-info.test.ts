@@ -19,11 +19,12 @@ describe("GetServerInfo", () => {
     expect(info.defaultPython).toBe("/usr/bin/python3");
   });
 
-  test("lists the default profile with its purpose", async ({ client }) => {
+  test("lists the predefined profiles with their purpose", async ({ client }) => {
     const info = await client.getServerInfo();
 
-    expect(info.profiles.map((profile) => profile.name)).toEqual(["default"]);
+    expect(info.profiles.map((profile) => profile.name)).toEqual(["default", "network", "read-only", "strict"]);
     expect(info.profiles[0]?.description).toMatch(/^default: the profile of every session that names none/);
+    expect(info.profiles[1]?.description).toMatch(/^network: /);
   });
 
   test("reports the execution policy", async ({ client, server }) => {

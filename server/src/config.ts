@@ -1,6 +1,7 @@
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { z } from "zod";
+import { PREDEFINED_PROFILES_DIR } from "./profiles/predefined.js";
 
 /** @default "127.0.0.1": loopback only. */
 export const DEFAULT_HOST = "127.0.0.1";
@@ -39,6 +40,10 @@ export const DEFAULT_SESSION_MAX_LIFETIME_MS = 86_400_000;
 export const DEFAULT_MAX_SESSIONS = 64;
 /** Executions that may wait behind the running one on one session. @default 32 */
 export const DEFAULT_MAX_QUEUED_EXECUTIONS = 32;
+/** Directories whose profile files CreateSession may name by path. @default the repository's profiles/ folder */
+export const DEFAULT_PROFILE_DIRS: readonly string[] = [PREDEFINED_PROFILES_DIR];
+/** Directories under which python_env_path may lie. @default none, so python_env_path is rejected until configured */
+export const DEFAULT_PYTHON_ENV_ROOTS: readonly string[] = [];
 
 function isRoot(): boolean {
   return process.getuid?.() === 0;
@@ -105,6 +110,14 @@ export const ServerConfigSchema = z
       .nonnegative()
       .default(DEFAULT_MAX_QUEUED_EXECUTIONS)
       .describe("executions that may wait behind the running one on one session"),
+    profileDirs: z
+      .array(z.string().startsWith("/"))
+      .default(() => [...DEFAULT_PROFILE_DIRS])
+      .describe("directories whose profile files a session may name in seatbelt_profile_path; symbolic links are resolved before the check"),
+    pythonEnvRoots: z
+      .array(z.string().startsWith("/"))
+      .default(() => [...DEFAULT_PYTHON_ENV_ROOTS])
+      .describe("directories under which a session's python_env_path may lie; empty rejects every python_env_path"),
     logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   })
   .strict();

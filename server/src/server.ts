@@ -1,4 +1,4 @@
-import { readFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import http2 from "node:http2";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
@@ -9,7 +9,7 @@ import { ExecutionService } from "./gen/seatbelt/v1/execution_pb.js";
 import { ServerInfoService } from "./gen/seatbelt/v1/server_info_pb.js";
 import { SessionService } from "./gen/seatbelt/v1/session_pb.js";
 import { createLogger } from "./logger.js";
-import { describeProfiles } from "./profiles.js";
+import { describeProfiles } from "./profiles/predefined.js";
 import { createExecutionService } from "./rpc/execution-service.js";
 import { createServerInfoService } from "./rpc/server-info-service.js";
 import { createSessionService } from "./rpc/session-service.js";
@@ -44,7 +44,7 @@ async function readVersion(): Promise<string> {
  * Creates this instance's directories, with the runtime installed, after
  * removing those of instances that did not stop cleanly.
  */
-async function prepareInstanceDirs(config: ServerConfig, log: Logger): Promise<{ instanceDir: string; runtimeDir: string; workspacesDir: string }> {
+async function prepareInstanceDirs(config: ServerConfig, log: Logger): Promise<{ instanceDir: string; runtimeDir: string; workspacesDir: string; emptyFile: string }> {
   const stale = await removeStaleInstanceDirs(config.stateDir).catch((error: unknown) => {
     log.error({ err: error, stateDir: config.stateDir }, "failed to remove the workspaces of servers that did not stop cleanly");
     return [];
@@ -61,7 +61,11 @@ async function prepareInstanceDirs(config: ServerConfig, log: Logger): Promise<{
   await installRuntime(runtimeDir, config.python);
   const workspacesDir = getWorkspacesDir(instanceDir);
   await createPrivateDir(workspacesDir, config.sandboxGid);
-  return { instanceDir, runtimeDir, workspacesDir };
+  // Bound over files that a profile hides; mode 000 makes reading it fail
+  // instead of returning no data.
+  const emptyFile = join(instanceDir, "hidden-file");
+  await writeFile(emptyFile, "", { mode: 0o000 });
+  return { instanceDir, runtimeDir, workspacesDir, emptyFile };
 }
 
 /**
@@ -73,8 +77,16 @@ export async function startServer(input: ServerConfigInput = {}, logger?: Logger
   const config = resolveConfig(input);
   const log = logger ?? createLogger(config.logLevel);
 
-  const { instanceDir, runtimeDir, workspacesDir } = await prepareInstanceDirs(config, log);
-  const backend = await BubblewrapBackend.detect({ bubblewrapPath: config.bubblewrapPath, runtimeDir, python: config.python, uid: config.sandboxUid, gid: config.sandboxGid });
+  const { instanceDir, runtimeDir, workspacesDir, emptyFile } = await prepareInstanceDirs(config, log);
+  const backend = await BubblewrapBackend.detect({
+    bubblewrapPath: config.bubblewrapPath,
+    runtimeDir,
+    python: config.python,
+    hiddenDirs: [config.stateDir],
+    emptyFile,
+    uid: config.sandboxUid,
+    gid: config.sandboxGid,
+  });
   if (!backend.status.available) {
     log.error({ reason: backend.status.reason }, "no sandbox backend is available; CreateSession will fail");
   }

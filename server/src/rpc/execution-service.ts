@@ -4,6 +4,7 @@ import { SessionState } from "../gen/seatbelt/v1/session_pb.js";
 import type { Heartbeat } from "../sessions/heartbeat.js";
 import type { SessionRegistry } from "../sessions/registry.js";
 import { requireSession, toConnectError } from "./session-service.js";
+import { assertShellAllowed } from "./shell-permission.js";
 import { type TimeoutPolicy, validateExecute, validateSendInput } from "./validate.js";
 
 /** Settings of the execution handlers. */
@@ -55,6 +56,9 @@ export function createExecutionService(registry: SessionRegistry, policy: Execut
       const session = requireSession(registry, request.sessionId);
       if (session.state === SessionState.FAILED) {
         throw new ConnectError(`session ${session.id} has failed because its sandbox could not be restarted; restart or delete it`, Code.FailedPrecondition);
+      }
+      if (task.kind === "shell") {
+        assertShellAllowed(session.options.prepared.linuxProfile, session.id);
       }
       if (session.queuedCount >= policy.maxQueuedExecutions) {
         throw new ConnectError(

@@ -4,7 +4,7 @@ import type { ServiceImpl } from "@connectrpc/connect";
 import type { ServerConfig } from "../config.js";
 import type { ExecutionPolicySchema, ServerInfoService } from "../gen/seatbelt/v1/server_info_pb.js";
 import type { BubblewrapBackend } from "../sandbox/bubblewrap/backend.js";
-import type { ProfileDescription } from "../profiles.js";
+import type { ProfileDescription } from "../profiles/predefined.js";
 
 export interface ServerInfoOptions {
   readonly version: string;

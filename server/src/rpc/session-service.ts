@@ -1,7 +1,10 @@
 import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
 import type { SessionService } from "../gen/seatbelt/v1/session_pb.js";
+import { type ProfilePolicy, resolveProfileSettings } from "../profiles/resolve-request.js";
 import type { BubblewrapBackend } from "../sandbox/bubblewrap/backend.js";
 import { LimitReachedError, SessionNotReadyError, ShuttingDownError } from "../sessions/errors.js";
+import { ProfileRejectedError } from "../sandbox/bubblewrap/compile.js";
+import { SbplError } from "../sbpl/reader.js";
 import type { SessionRegistry } from "../sessions/registry.js";
 import type { Session } from "../sessions/session.js";
 import { toSessionMessage } from "./convert.js";
@@ -16,8 +19,20 @@ export function requireSession(registry: SessionRegistry, id: string): Session {
   return session;
 }
 
-/** Maps a refusal of the registry to its code; other errors mean the sandbox failed to start. */
+/**
+ * Maps a refusal of the registry or of the profile to its code; other errors
+ * mean the sandbox failed to start.
+ */
 export function toConnectError(error: unknown): ConnectError {
+  if (error instanceof ConnectError) {
+    return error;
+  }
+  if (error instanceof SbplError) {
+    return new ConnectError(`invalid profile: ${error.message}`, Code.InvalidArgument, undefined, undefined, error);
+  }
+  if (error instanceof ProfileRejectedError) {
+    return new ConnectError(error.message, Code.FailedPrecondition, undefined, undefined, error);
+  }
   if (error instanceof LimitReachedError) {
     return new ConnectError(error.message, Code.ResourceExhausted);
   }
@@ -31,7 +46,7 @@ export function toConnectError(error: unknown): ConnectError {
 }
 
 /** Handlers of seatbelt.v1.SessionService. */
-export function createSessionService(registry: SessionRegistry, backend: BubblewrapBackend, policy: OutputPolicy): ServiceImpl<typeof SessionService> {
+export function createSessionService(registry: SessionRegistry, backend: BubblewrapBackend, policy: OutputPolicy & ProfilePolicy): ServiceImpl<typeof SessionService> {
   return {
     async createSession(request) {
       const options = validateCreateSession(request, policy);
@@ -40,7 +55,8 @@ export function createSessionService(registry: SessionRegistry, backend: Bubblew
       }
       let session: Session;
       try {
-        session = await registry.create(options);
+        const { profile, pythonEnv } = await resolveProfileSettings(options.profile, policy);
+        session = await registry.create({ env: options.env, profile, pythonEnv, outputBytes: options.outputBytes, safety: options.safety });
       } catch (error) {
         throw toConnectError(error);
       }

@@ -4,6 +4,7 @@ import { describe, expect, test } from "vitest";
 import { ExecuteRequestSchema, SendInputRequestSchema } from "../gen/seatbelt/v1/execution_pb.js";
 import { CreateSessionRequestSchema, LimitsSchema } from "../gen/seatbelt/v1/session_pb.js";
 import {
+  MAX_ADDITIONAL_DIRS,
   MAX_CODE_BYTES,
   MAX_ENV_ENTRIES,
   MAX_ENV_NAME_BYTES,
@@ -14,10 +15,13 @@ import {
   validateExecute,
   validateSendInput,
 } from "./validate.js";
+import { MAX_PROFILE_BYTES } from "../profiles/sources.js";
 
 type CreateSessionInit = Parameters<typeof create<typeof CreateSessionRequestSchema>>[1];
 type LimitsInit = Parameters<typeof create<typeof LimitsSchema>>[1];
 type ExecuteInit = Parameters<typeof create<typeof ExecuteRequestSchema>>[1];
+
+const DEFAULT_SETTINGS = { source: { kind: "name", name: "default" }, additionalReadDirs: [], additionalWriteDirs: [], pythonEnvPath: "" };
 
 const POLICY: TimeoutPolicy = { pythonTimeoutMs: 120_000, shellTimeoutMs: 60_000, maxTimeoutMs: 3_600_000 };
 
@@ -48,15 +52,50 @@ function execute(init: ExecuteInit, policy: TimeoutPolicy = POLICY) {
 
 describe("validateCreateSession", () => {
   test("empty request uses default profile", () => {
-    expect(createSession({})).toEqual({ env: {}, profileName: "default", outputBytes: 16 * 1024 * 1024, safety: { python: undefined, shell: undefined } });
+    expect(createSession({})).toEqual({ env: {}, profile: DEFAULT_SETTINGS, outputBytes: 16 * 1024 * 1024, safety: { python: undefined, shell: undefined } });
   });
 
   test("profile without source uses default", () => {
-    expect(createSession({ profile: {} }).profileName).toBe("default");
+    expect(createSession({ profile: {} }).profile.source).toEqual({ kind: "name", name: "default" });
   });
 
-  test("default profile by name accepted", () => {
-    expect(createSession({ profile: { source: { case: "name", value: "default" } } }).profileName).toBe("default");
+  test.each(["default", "network", "read-only", "strict"])("predefined profile %s accepted", (name) => {
+    expect(createSession({ profile: { source: { case: "name", value: name } } }).profile.source).toEqual({ kind: "name", name });
+  });
+
+  test("profile text passes through", () => {
+    const text = "(version 1)\n(allow default)";
+
+    expect(createSession({ profile: { source: { case: "seatbeltProfile", value: text } } }).profile.source).toEqual({ kind: "text", text });
+  });
+
+  test("profile path passes through", () => {
+    const path = "/srv/profiles/team.sb";
+
+    expect(createSession({ profile: { source: { case: "seatbeltProfilePath", value: path } } }).profile.source).toEqual({ kind: "path", path });
+  });
+
+  test("additional dirs and python env pass through", () => {
+    const settings = createSession({ profile: { additionalReadDirs: ["/data"], additionalWriteDirs: ["/scratch"] }, pythonEnvPath: "/opt/venvs/a" }).profile;
+
+    expect(settings.additionalReadDirs).toEqual(["/data"]);
+    expect(settings.additionalWriteDirs).toEqual(["/scratch"]);
+    expect(settings.pythonEnvPath).toBe("/opt/venvs/a");
+  });
+
+  test.each<{ name: string; init: CreateSessionInit; fragment: string }>([
+    { name: "newline in read dir", init: { profile: { additionalReadDirs: ["/data\n(allow default)"] } }, fragment: "additional_read_dirs entry" },
+    { name: "NUL in write dir", init: { profile: { additionalWriteDirs: ["/data\0"] } }, fragment: "additional_write_dirs entry" },
+    { name: "empty write dir", init: { profile: { additionalWriteDirs: [""] } }, fragment: "must be non-empty" },
+    { name: "newline in python env", init: { pythonEnvPath: "/opt/venv\n" }, fragment: "python_env_path" },
+    { name: "NUL in profile path", init: { profile: { source: { case: "seatbeltProfilePath", value: "/p\0.sb" } } }, fragment: "seatbelt_profile_path" },
+    { name: "too many dirs", init: { profile: { additionalReadDirs: Array.from({ length: MAX_ADDITIONAL_DIRS + 1 }, (_, index) => `/d${index}`) } }, fragment: `the maximum is ${MAX_ADDITIONAL_DIRS}` },
+    { name: "oversized profile text", init: { profile: { source: { case: "seatbeltProfile", value: ";".repeat(MAX_PROFILE_BYTES + 1) } } }, fragment: `larger than ${MAX_PROFILE_BYTES} bytes` },
+  ])("$name is InvalidArgument", ({ init, fragment }) => {
+    const error = catchConnectError(() => createSession(init));
+
+    expect(error.code).toBe(Code.InvalidArgument);
+    expect(error.rawMessage).toContain(fragment);
   });
 
   test("valid env passes through", () => {
@@ -90,33 +129,12 @@ describe("validateCreateSession", () => {
   });
 
   test.each([
-    { name: "unknown name", source: { case: "name", value: "strict" }, fragment: 'profile "strict" not found; available: default' },
+    { name: "unknown name", source: { case: "name", value: "lenient" }, fragment: 'profile "lenient" not found; available: default, network, read-only, strict' },
     { name: "empty name", source: { case: "name", value: "" }, fragment: 'profile "" not found' },
   ] as const)("profile $name is NotFound", ({ source, fragment }) => {
     const error = catchConnectError(() => createSession({ profile: { source } }));
 
     expect(error.code).toBe(Code.NotFound);
-    expect(error.rawMessage).toContain(fragment);
-  });
-
-  test.each<{ name: string; init: CreateSessionInit; fragment: string }>([
-    {
-      name: "profile text",
-      init: { profile: { source: { case: "seatbeltProfile", value: "(version 1)\n(allow default)" } } },
-      fragment: "profile text and profile paths are not supported",
-    },
-    {
-      name: "profile path",
-      init: { profile: { source: { case: "seatbeltProfilePath", value: "/etc/profile.sb" } } },
-      fragment: "profile text and profile paths are not supported",
-    },
-    { name: "additional read dirs", init: { profile: { additionalReadDirs: ["/data"] } }, fragment: "additional_read_dirs and additional_write_dirs" },
-    { name: "additional write dirs", init: { profile: { additionalWriteDirs: ["/data"] } }, fragment: "additional_read_dirs and additional_write_dirs" },
-    { name: "python_env_path", init: { pythonEnvPath: "/opt/venv" }, fragment: "python_env_path is not supported" },
-  ])("$name is Unimplemented", ({ init, fragment }) => {
-    const error = catchConnectError(() => createSession(init));
-
-    expect(error.code).toBe(Code.Unimplemented);
     expect(error.rawMessage).toContain(fragment);
   });
 
@@ -146,7 +164,7 @@ describe("validateCreateSession", () => {
   });
 
   test("all-zero limits accepted", () => {
-    expect(createSession({ limits: {} })).toEqual({ env: {}, profileName: "default", outputBytes: 16 * 1024 * 1024, safety: { python: undefined, shell: undefined } });
+    expect(createSession({ limits: {} })).toEqual({ env: {}, profile: DEFAULT_SETTINGS, outputBytes: 16 * 1024 * 1024, safety: { python: undefined, shell: undefined } });
   });
 });
 

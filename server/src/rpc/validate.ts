@@ -3,8 +3,10 @@ import { DEFAULT_MAX_OUTPUT_BYTES, DEFAULT_OUTPUT_BYTES } from "../config.js";
 import type { ExecuteRequest, SendInputRequest } from "../gen/seatbelt/v1/execution_pb.js";
 import type { CreateSessionRequest, Limits } from "../gen/seatbelt/v1/session_pb.js";
 import type { Task } from "../sessions/execution.js";
-import type { NewSessionOptions } from "../sessions/registry.js";
-import { validateSafetySettings } from "../safety/options.js";
+import { type SafetyOptions, validateSafetySettings } from "../safety/options.js";
+import { DEFAULT_PROFILE_NAME, PREDEFINED_PROFILE_NAMES, isPredefinedProfile } from "../profiles/predefined.js";
+import type { ProfileSettings } from "../profiles/resolve-request.js";
+import { MAX_PROFILE_BYTES, type ProfileSource } from "../profiles/sources.js";
 
 /** Maximum length of an environment variable name. @default 256 */
 export const MAX_ENV_NAME_BYTES = 256;
@@ -18,8 +20,17 @@ export const MAX_CODE_BYTES = 1024 * 1024;
 /** Largest stdin of an ExecuteRequest, and largest data of one SendInput. @default 1 MiB */
 export const MAX_INPUT_BYTES = 1024 * 1024;
 
-/** Profiles that this version can enforce. */
-export const SUPPORTED_PROFILES = ["default"] as const;
+/** Most entries in additional_read_dirs and additional_write_dirs together. @default 64 */
+export const MAX_ADDITIONAL_DIRS = 64;
+
+/** A CreateSessionRequest after validation; files are not read yet. */
+export interface CreateSessionOptions {
+  readonly env: Record<string, string>;
+  readonly profile: ProfileSettings;
+  /** Output cap of each execution, in bytes. */
+  readonly outputBytes: number;
+  readonly safety: SafetyOptions;
+}
 
 /** Timeouts that apply when a request sets none. */
 export interface TimeoutPolicy {
@@ -80,6 +91,33 @@ function validateEnv(env: Readonly<Record<string, string>>): Record<string, stri
 /** Limits enforced by this version; the others are refused when set. */
 const ENFORCED_LIMITS: ReadonlySet<string> = new Set(["outputBytes"]);
 
+/** Rejects a path that the server would write into a profile or an argv and that cannot be one. */
+function validatePath(path: string, field: string): string {
+  if (path === "" || /[\0\n]/.test(path)) {
+    throw invalid(`${field} ${JSON.stringify(path)} is invalid: it must be non-empty and contain no NUL or newline`);
+  }
+  return path;
+}
+
+function validateProfileSource(source: NonNullable<CreateSessionRequest["profile"]>["source"] | undefined): ProfileSource {
+  switch (source?.case) {
+    case "seatbeltProfile":
+      if (Buffer.byteLength(source.value) > MAX_PROFILE_BYTES) {
+        throw invalid(`seatbelt_profile is larger than ${MAX_PROFILE_BYTES} bytes`);
+      }
+      return { kind: "text", text: source.value };
+    case "seatbeltProfilePath":
+      return { kind: "path", path: validatePath(source.value, "seatbelt_profile_path") };
+    case "name":
+      if (!isPredefinedProfile(source.value)) {
+        throw new ConnectError(`profile ${JSON.stringify(source.value)} not found; available: ${PREDEFINED_PROFILE_NAMES.join(", ")}`, Code.NotFound);
+      }
+      return { kind: "name", name: source.value };
+    default:
+      return { kind: "name", name: DEFAULT_PROFILE_NAME };
+  }
+}
+
 function hasLimits(limits: Limits | undefined): boolean {
   return limits !== undefined && Object.entries(limits).some(([key, value]) => !key.startsWith("$") && !ENFORCED_LIMITS.has(key) && value !== 0 && value !== 0n);
 }
@@ -100,28 +138,21 @@ function validateOutputBytes(limits: Limits | undefined, policy: OutputPolicy): 
  * version cannot enforce are rejected with UNIMPLEMENTED rather than
  * accepted and ignored, so no caller believes in a limit that does not hold.
  */
-export function validateCreateSession(request: CreateSessionRequest, policy: OutputPolicy = DEFAULT_OUTPUT_POLICY): NewSessionOptions {
+export function validateCreateSession(request: CreateSessionRequest, policy: OutputPolicy = DEFAULT_OUTPUT_POLICY): CreateSessionOptions {
   const profile = request.profile;
-  const source = profile?.source;
-  if (source?.case === "seatbeltProfile" || source?.case === "seatbeltProfilePath") {
-    throw unimplemented("profile text and profile paths are not supported by this server version; use profile.name \"default\"");
+  const source = validateProfileSource(profile?.source);
+  const additionalReadDirs = (profile?.additionalReadDirs ?? []).map((dir) => validatePath(dir, "additional_read_dirs entry"));
+  const additionalWriteDirs = (profile?.additionalWriteDirs ?? []).map((dir) => validatePath(dir, "additional_write_dirs entry"));
+  if (additionalReadDirs.length + additionalWriteDirs.length > MAX_ADDITIONAL_DIRS) {
+    throw invalid(`additional_read_dirs and additional_write_dirs have ${additionalReadDirs.length + additionalWriteDirs.length} entries; the maximum is ${MAX_ADDITIONAL_DIRS}`);
   }
-  const profileName = source?.case === "name" ? source.value : "default";
-  if (!(SUPPORTED_PROFILES as readonly string[]).includes(profileName)) {
-    throw new ConnectError(`profile ${JSON.stringify(profileName)} not found; available: ${SUPPORTED_PROFILES.join(", ")}`, Code.NotFound);
-  }
-  if ((profile?.additionalReadDirs.length ?? 0) > 0 || (profile?.additionalWriteDirs.length ?? 0) > 0) {
-    throw unimplemented("additional_read_dirs and additional_write_dirs are not supported by this server version");
-  }
-  if (request.pythonEnvPath !== "") {
-    throw unimplemented("python_env_path is not supported by this server version; sessions use the server's default interpreter");
-  }
+  const pythonEnvPath = request.pythonEnvPath === "" ? "" : validatePath(request.pythonEnvPath, "python_env_path");
   if (hasLimits(request.limits)) {
     throw unimplemented("resource limits other than output_bytes are not enforced by this server version; leave them unset");
   }
   return {
     env: validateEnv(request.env),
-    profileName,
+    profile: { source, additionalReadDirs, additionalWriteDirs, pythonEnvPath },
     outputBytes: validateOutputBytes(request.limits, policy),
     safety: validateSafetySettings(request.safety),
   };

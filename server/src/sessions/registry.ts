@@ -1,5 +1,7 @@
 import { join } from "node:path";
 import type { Logger } from "pino";
+import type { PythonEnvironment } from "../profiles/python-env.js";
+import type { ProfileRequest } from "../profiles/session-profile.js";
 import { LimitReachedError, ShuttingDownError } from "./errors.js";
 import type { Execution, StopReason, Task } from "./execution.js";
 import { type ExecutionId, type SessionId, createSessionId } from "./ids.js";
@@ -20,7 +22,8 @@ export interface RegistryOptions extends SessionContext {
 /** Options of a new session after validation. */
 export interface NewSessionOptions {
   readonly env: Readonly<Record<string, string>>;
-  readonly profileName: string;
+  readonly profile: ProfileRequest;
+  readonly pythonEnv: PythonEnvironment | undefined;
   readonly outputBytes: number;
   readonly safety: SafetyOptions;
 }
@@ -48,7 +51,8 @@ export class SessionRegistry {
   }
 
   /**
-   * Creates a workspace and a sandbox; removes the workspace again if the sandbox fails.
+   * Creates a workspace, plans the sandbox from the profile and starts it;
+   * removes the workspace again if any step fails.
    * @throws LimitReachedError when maxSessions sessions exist or are starting.
    * @throws ShuttingDownError once the server is shutting down.
    */
@@ -62,7 +66,11 @@ export class SessionRegistry {
     let workspaceDir: string | undefined;
     try {
       workspaceDir = await createWorkspace(this.options.workspacesDir, id, { uid: this.options.sandboxUid, gid: this.options.sandboxGid });
-      const session = await Session.start({ id, workspaceDir, ...request }, this.options);
+      const prepared = await this.options.backend.prepare({ workspaceDir, profile: request.profile, pythonEnv: request.pythonEnv });
+      const session = await Session.start(
+        { id, workspaceDir, env: request.env, profileName: request.profile.name, outputBytes: request.outputBytes, safety: request.safety, prepared },
+        this.options,
+      );
       if (this.closing) {
         await session.close("shutdown");
         this.assertOpen();

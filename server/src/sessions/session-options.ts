@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import type { SafetyOptions } from "../safety/options.js";
-import type { BubblewrapBackend } from "../sandbox/bubblewrap/backend.js";
+import type { BubblewrapBackend, PreparedSandbox } from "../sandbox/bubblewrap/backend.js";
 import type { SessionId } from "./ids.js";
 
 /** Services and settings that a session takes from the server. */
@@ -34,4 +34,6 @@ export interface SessionOptions {
   readonly outputBytes: number;
   /** Code and shell checks; shell tasks are checked in the server, Python cells in the sandbox. */
   readonly safety: SafetyOptions;
+  /** The sandbox as planned from the session's profile; every replacement sandbox uses it too. */
+  readonly prepared: PreparedSandbox;
 }

@@ -85,6 +85,7 @@ export class Session {
     // Frames and the exit of a sandbox that has been replaced are ignored.
     const sandbox: SandboxProcess = this.context.backend.start({
       workspaceDir: this.options.workspaceDir,
+      prepared: this.options.prepared,
       sessionEnv: this.options.env,
       pythonSafety: this.options.safety.python,
       onFrame: (frame) => sandbox === this.sandbox && this.handleFrame(frame),

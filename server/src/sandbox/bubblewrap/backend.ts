@@ -1,5 +1,11 @@
 import { execa } from "execa";
-import { type HostEntry, readHostLayout } from "./host-layout.js";
+import { type PythonEnvironment, getInterpreterPrefix } from "../../profiles/python-env.js";
+import { type ProfileRequest, buildSessionProfile } from "../../profiles/session-profile.js";
+import type { SbplParameters } from "../../sbpl/parse.js";
+import { adaptProfileForLinux } from "./adapt-profile.js";
+import { type LinuxSandboxPlan, compileLinuxProfile } from "./compile.js";
+import { readHostEntries } from "./host-layout.js";
+import { listPlanPaths } from "./mount-plan.js";
 import { buildBubblewrapArgs } from "./plan.js";
 import { SANDBOX_INFO_FD, type SandboxExit, SandboxProcess } from "../sandbox-process.js";
 import { buildBaseEnvironment, buildSessionEnvironment } from "../environment.js";
@@ -14,8 +20,21 @@ export interface BackendStatus {
   readonly version: string;
 }
 
+/** A session's profile and interpreter, before the sandbox is planned. */
+export interface PrepareRequest {
+  readonly workspaceDir: string;
+  readonly profile: ProfileRequest;
+  readonly pythonEnv: PythonEnvironment | undefined;
+}
+
+/** A session's sandbox as planned once, and reused whenever the sandbox is replaced. */
+export interface PreparedSandbox extends LinuxSandboxPlan {
+  readonly python: string;
+}
+
 export interface SandboxRequest {
   readonly workspaceDir: string;
+  readonly prepared: PreparedSandbox;
   readonly sessionEnv: Readonly<Record<string, string>>;
   /** Python checks that the interpreter applies to every cell; none when unset. */
   readonly pythonSafety?: PythonSafetyPolicy | undefined;
@@ -27,7 +46,12 @@ export interface BubblewrapBackendOptions {
   /** Absolute path of bwrap; unset searches the usual install locations. */
   readonly bubblewrapPath?: string | undefined;
   readonly runtimeDir: string;
+  /** Default interpreter of sessions that name no Python environment. */
   readonly python: string;
+  /** Host directories that no profile may reveal, such as the server's state directory. */
+  readonly hiddenDirs: readonly string[];
+  /** A host file with no content and mode 000, bound over files that a profile hides. */
+  readonly emptyFile: string;
   readonly uid?: number | undefined;
   readonly gid?: number | undefined;
 }
@@ -50,7 +74,6 @@ export class BubblewrapBackend {
   private constructor(
     readonly status: BackendStatus,
     private readonly path: string,
-    private readonly hostLayout: readonly HostEntry[],
     private readonly options: BubblewrapBackendOptions,
   ) {}
 
@@ -60,14 +83,13 @@ export class BubblewrapBackend {
    * reported at start-up instead of at the first CreateSession.
    */
   static async detect(options: BubblewrapBackendOptions): Promise<BubblewrapBackend> {
-    const hostLayout = await readHostLayout();
     if (process.platform !== "linux") {
-      return new BubblewrapBackend({ name: "bubblewrap", available: false, reason: "bubblewrap runs only on Linux", version: "" }, "", hostLayout, options);
+      return new BubblewrapBackend({ name: "bubblewrap", available: false, reason: "bubblewrap runs only on Linux", version: "" }, "", options);
     }
     const path = await findBubblewrap(options.bubblewrapPath);
     if (path === undefined) {
       const where = options.bubblewrapPath ?? "/usr/bin, /usr/local/bin or /bin";
-      return new BubblewrapBackend({ name: "bubblewrap", available: false, reason: `bubblewrap (bwrap) was not found in ${where}; ${INSTALL_HINT}`, version: "" }, "", hostLayout, options);
+      return new BubblewrapBackend({ name: "bubblewrap", available: false, reason: `bubblewrap (bwrap) was not found in ${where}; ${INSTALL_HINT}`, version: "" }, "", options);
     }
 
     const version = (await execa(path, ["--version"], { reject: false })).stdout.replace(/^bubblewrap\s*/, "").trim();
@@ -84,18 +106,48 @@ export class BubblewrapBackend {
     });
     const available = trial.exitCode === 0;
     const reason = available ? "" : `bubblewrap could not create a sandbox: ${String(trial.stderr).trim() || `exit status ${trial.exitCode}`}; check that unprivileged user namespaces are enabled (sysctl kernel.unprivileged_userns_clone=1, user.max_user_namespaces > 0)`;
-    return new BubblewrapBackend({ name: "bubblewrap", available, reason, version }, path, hostLayout, options);
+    return new BubblewrapBackend({ name: "bubblewrap", available, reason, version }, path, options);
+  }
+
+  /**
+   * Builds a session's profile with the server's parameters and compiles it
+   * into mounts. The parameters are WORKSPACE (the workspace), TMPDIR (the
+   * private /tmp), HOME (the sandbox's home, which is the workspace),
+   * PYTHON_ENV (the Python prefix) and PYTHON (the interpreter).
+   * @throws SbplError for an invalid profile, ProfileRejectedError for one that cannot run a session.
+   */
+  async prepare(request: PrepareRequest): Promise<PreparedSandbox> {
+    const python = request.pythonEnv?.interpreter ?? this.options.python;
+    const parameters: SbplParameters = {
+      WORKSPACE: request.workspaceDir,
+      TMPDIR: "/tmp",
+      HOME: request.workspaceDir,
+      PYTHON_ENV: request.pythonEnv?.prefix ?? getInterpreterPrefix(python),
+      PYTHON: python,
+    };
+    const profile = buildSessionProfile(request.profile, parameters, request.pythonEnv?.readableDirs ?? []);
+    const fixedPaths = [request.workspaceDir, ...this.options.hiddenDirs];
+    const hostEntries = await readHostEntries(listPlanPaths(adaptProfileForLinux(profile).profile, fixedPaths));
+    const plan = compileLinuxProfile({
+      profile,
+      hostEntries,
+      workspaceDir: request.workspaceDir,
+      runtimeDir: this.options.runtimeDir,
+      hiddenDirs: this.options.hiddenDirs,
+      emptyFile: this.options.emptyFile,
+      python,
+    });
+    return { ...plan, python };
   }
 
   /** Starts the sandbox of one session. */
   start(request: SandboxRequest): SandboxProcess {
     const args = buildBubblewrapArgs({
-      hostLayout: this.hostLayout,
-      runtimeDir: this.options.runtimeDir,
+      mounts: request.prepared.mounts,
       workspaceDir: request.workspaceDir,
-      python: this.options.python,
+      python: request.prepared.python,
       environment: buildBaseEnvironment(request.workspaceDir),
-      network: false,
+      network: request.prepared.network,
       infoFd: SANDBOX_INFO_FD,
     });
     return new SandboxProcess({

@@ -1,28 +1,33 @@
-import { lstat, readlink } from "node:fs/promises";
+import { lstat, readlink, realpath } from "node:fs/promises";
+import { dirname } from "node:path";
 
 /**
- * Top-level system paths that the default profile makes readable. On a
- * merged-/usr system most of them are symbolic links into /usr, which the
- * sandbox must reproduce as links rather than mount.
+ * What one path is on the host: a directory, a file (anything else that is
+ * not a directory), a symbolic link and its target, or a path whose parent
+ * directory is reached through a symbolic link.
  */
-export const SYSTEM_PATHS = ["/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc", "/opt"] as const;
+export type HostEntry =
+  | { readonly kind: "directory" | "file" | "beneath-symlink" }
+  | { readonly kind: "symlink"; readonly target: string };
 
-/** Kind of one system path on the host: a directory, or a symbolic link and its target. */
-export type HostEntry = { readonly path: string; readonly kind: "directory" } | { readonly path: string; readonly kind: "symlink"; readonly target: string };
-
-/** Reads which system paths exist on this host and which are symbolic links. */
-export async function readHostLayout(paths: readonly string[] = SYSTEM_PATHS): Promise<HostEntry[]> {
-  const entries: HostEntry[] = [];
-  for (const path of paths) {
-    const stats = await lstat(path).catch(() => undefined);
-    if (stats === undefined) {
-      continue;
-    }
-    if (stats.isSymbolicLink()) {
-      entries.push({ path, kind: "symlink", target: await readlink(path) });
-    } else if (stats.isDirectory()) {
-      entries.push({ path, kind: "directory" });
-    }
-  }
+/** Reads what each path is on the host; missing paths are left out of the map. */
+export async function readHostEntries(paths: readonly string[]): Promise<Map<string, HostEntry>> {
+  const entries = new Map<string, HostEntry>();
+  await Promise.all(
+    paths.map(async (path) => {
+      const stats = await lstat(path).catch(() => undefined);
+      if (stats === undefined) {
+        return;
+      }
+      const parent = dirname(path);
+      if (path !== "/" && (await realpath(parent).catch(() => parent)) !== parent) {
+        entries.set(path, { kind: "beneath-symlink" });
+      } else if (stats.isSymbolicLink()) {
+        entries.set(path, { kind: "symlink", target: await readlink(path) });
+      } else {
+        entries.set(path, { kind: stats.isDirectory() ? "directory" : "file" });
+      }
+    }),
+  );
   return entries;
 }

@@ -1,24 +1,26 @@
 import { describe, expect, test } from "vitest";
-import { SYSTEM_PATHS, type HostEntry } from "./host-layout.js";
-import { type BubblewrapPlanOptions, SANDBOX_RUNTIME_DIR, buildBubblewrapArgs } from "./plan.js";
+import { type MountStep, SANDBOX_RUNTIME_DIR } from "./mount-plan.js";
+import { type BubblewrapPlanOptions, buildBubblewrapArgs } from "./plan.js";
 
-/** A merged-/usr host: /bin, /lib and /sbin are links into /usr. */
-const MERGED_USR_LAYOUT: readonly HostEntry[] = [
-  { path: "/usr", kind: "directory" },
-  { path: "/bin", kind: "symlink", target: "usr/bin" },
-  { path: "/sbin", kind: "symlink", target: "usr/sbin" },
-  { path: "/lib", kind: "symlink", target: "usr/lib" },
-  { path: "/lib64", kind: "symlink", target: "usr/lib64" },
-  { path: "/etc", kind: "directory" },
-  { path: "/opt", kind: "directory" },
+/** The mounts of a merged-/usr host under a profile like the default one. */
+const MOUNTS: readonly MountStep[] = [
+  { kind: "symlink", linkTarget: "usr/bin", path: "/bin" },
+  { kind: "dev", target: "/dev" },
+  { kind: "ro-bind", source: "/etc", target: "/etc" },
+  { kind: "proc", target: "/proc" },
+  { kind: "tmpfs", target: "/tmp", mode: undefined },
+  { kind: "ro-bind", source: "/usr", target: "/usr" },
+  { kind: "tmpfs", target: "/etc/ssh", mode: 0o000 },
+  { kind: "bind", source: "/var/lib/seatbelt/workspaces/sess_0123", target: "/var/lib/seatbelt/workspaces/sess_0123" },
+  { kind: "ro-bind", source: "/opt/seatbelt/server/runtime", target: SANDBOX_RUNTIME_DIR },
+  { kind: "remount-ro", target: "/etc/ssh" },
 ];
 
 const WORKSPACE_DIR = "/var/lib/seatbelt/workspaces/sess_0123";
 
 function planOptions(overrides: Partial<BubblewrapPlanOptions> = {}): BubblewrapPlanOptions {
   return {
-    hostLayout: MERGED_USR_LAYOUT,
-    runtimeDir: "/opt/seatbelt/server/runtime",
+    mounts: MOUNTS,
     workspaceDir: WORKSPACE_DIR,
     python: "/usr/bin/python3",
     environment: { PATH: "/usr/bin:/bin", HOME: WORKSPACE_DIR, LANG: "C.UTF-8" },
@@ -62,41 +64,33 @@ describe("buildBubblewrapArgs", () => {
       "--setenv",
       "LANG",
       "C.UTF-8",
-      "--ro-bind",
-      "/usr",
-      "/usr",
       "--symlink",
       "usr/bin",
       "/bin",
-      "--symlink",
-      "usr/sbin",
-      "/sbin",
-      "--symlink",
-      "usr/lib",
-      "/lib",
-      "--symlink",
-      "usr/lib64",
-      "/lib64",
-      "--ro-bind",
-      "/etc",
-      "/etc",
-      "--ro-bind",
-      "/opt",
-      "/opt",
-      "--proc",
-      "/proc",
       "--dev",
       "/dev",
+      "--ro-bind",
+      "/etc",
+      "/etc",
+      "--proc",
+      "/proc",
       "--tmpfs",
       "/tmp",
-      "--tmpfs",
-      "/var/tmp",
       "--ro-bind",
-      "/opt/seatbelt/server/runtime",
-      "/run/seatbelt",
+      "/usr",
+      "/usr",
+      "--perms",
+      "0000",
+      "--tmpfs",
+      "/etc/ssh",
       "--bind",
       WORKSPACE_DIR,
       WORKSPACE_DIR,
+      "--ro-bind",
+      "/opt/seatbelt/server/runtime",
+      "/run/seatbelt",
+      "--remount-ro",
+      "/etc/ssh",
       "--chdir",
       WORKSPACE_DIR,
       "--remount-ro",
@@ -179,29 +173,11 @@ describe("buildBubblewrapArgs", () => {
     expect(indexOfSequence(args, ["--setenv", "ODD", value])).toBeGreaterThan(-1);
   });
 
-  test("home directories never mounted", () => {
-    const layout: HostEntry[] = SYSTEM_PATHS.map((path) => ({ path, kind: "directory" }));
-    const args = buildBubblewrapArgs(planOptions({ hostLayout: layout }));
+  test("perms come right before their tmpfs", () => {
+    const args = buildBubblewrapArgs(planOptions());
 
-    expect(SYSTEM_PATHS).not.toContain("/home");
-    expect(SYSTEM_PATHS).not.toContain("/root");
-    for (const word of args) {
-      expect(word).not.toMatch(/^\/(home|root)(\/|$)/);
-    }
-  });
-
-  test("directories ro-bind and symlinks link", () => {
-    const args = buildBubblewrapArgs(
-      planOptions({
-        hostLayout: [
-          { path: "/usr", kind: "directory" },
-          { path: "/lib", kind: "symlink", target: "usr/lib" },
-        ],
-      }),
-    );
-
-    expect(indexOfSequence(args, ["--ro-bind", "/usr", "/usr"])).toBeGreaterThan(-1);
-    expect(indexOfSequence(args, ["--symlink", "usr/lib", "/lib"])).toBeGreaterThan(-1);
-    expect(indexOfSequence(args, ["--ro-bind", "/lib", "/lib"])).toBe(-1);
+    expect(indexOfSequence(args, ["--perms", "0000", "--tmpfs", "/etc/ssh"])).toBeGreaterThan(-1);
+    expect(indexOfSequence(args, ["--tmpfs", "/tmp"])).toBe(args.indexOf("--tmpfs"));
+    expect(args[args.indexOf("--tmpfs") - 1]).not.toBe("0000");
   });
 });

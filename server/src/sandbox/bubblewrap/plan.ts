@@ -1,15 +1,10 @@
-import type { HostEntry } from "./host-layout.js";
-
-/** Mount point of the runtime directory inside every sandbox. */
-export const SANDBOX_RUNTIME_DIR = "/run/seatbelt";
+import { SANDBOX_RUNTIME_DIR, type MountStep } from "./mount-plan.js";
 
 /** Everything that decides the bubblewrap command line of one session. */
 export interface BubblewrapPlanOptions {
-  /** System paths of the host, as readHostLayout returns them. */
-  readonly hostLayout: readonly HostEntry[];
-  /** Host directory holding supervisor.py and its modules. */
-  readonly runtimeDir: string;
-  /** Host directory of the session's workspace, mounted at the same path. */
+  /** Mounts from planMounts, in the order to apply them. */
+  readonly mounts: readonly MountStep[];
+  /** Host directory of the session's workspace, the working directory inside. */
   readonly workspaceDir: string;
   /** Python interpreter, as a path that exists inside the sandbox. */
   readonly python: string;
@@ -21,10 +16,20 @@ export interface BubblewrapPlanOptions {
   readonly infoFd: number;
 }
 
-function mountSystemPaths(hostLayout: readonly HostEntry[]): string[] {
-  return hostLayout.flatMap((entry) =>
-    entry.kind === "symlink" ? ["--symlink", entry.target, entry.path] : ["--ro-bind", entry.path, entry.path],
-  );
+function toMountArgs(step: MountStep): string[] {
+  switch (step.kind) {
+    case "ro-bind":
+    case "bind":
+      return [`--${step.kind}`, step.source, step.target];
+    case "tmpfs":
+      return [...(step.mode === undefined ? [] : ["--perms", step.mode.toString(8).padStart(4, "0")]), "--tmpfs", step.target];
+    case "symlink":
+      return ["--symlink", step.linkTarget, step.path];
+    case "proc":
+    case "dev":
+    case "remount-ro":
+      return [`--${step.kind}`, step.target];
+  }
 }
 
 function setEnvironment(environment: Readonly<Record<string, string>>): string[] {
@@ -32,17 +37,15 @@ function setEnvironment(environment: Readonly<Record<string, string>>): string[]
 }
 
 /**
- * Builds the bubblewrap argv for one session's sandbox under the default
- * profile: system directories read-only, no home directories, a private /tmp,
- * the workspace writable, no network unless asked for.
+ * Builds the bubblewrap argv for one session's sandbox from its mount plan.
  *
- * Order matters because bubblewrap applies mounts left to right. /tmp must
- * exist before anything is mounted below it. `--remount-ro /` must come
- * last, so that the root that bubblewrap built, where it created the mount
- * points, is read-only once the sandbox runs. Every mount target lies on
- * that fresh root or in a fresh tmpfs, never in a host directory that
- * sandboxed code can write, so nothing a session plants can redirect the
- * setup of a later sandbox.
+ * Order matters because bubblewrap applies options left to right. Mounts
+ * come shortest path first, as planMounts orders them. `--remount-ro /`
+ * must come last, so that the root that bubblewrap built, where it created
+ * the mount points, is read-only once the sandbox runs. Every mount target
+ * lies on that fresh root or in a fresh tmpfs, never in a host directory
+ * that sandboxed code can write, so nothing a session plants can redirect
+ * the setup of a later sandbox.
  */
 export function buildBubblewrapArgs(options: BubblewrapPlanOptions): string[] {
   return [
@@ -64,21 +67,7 @@ export function buildBubblewrapArgs(options: BubblewrapPlanOptions): string[] {
     "ALL",
     "--clearenv",
     ...setEnvironment(options.environment),
-    ...mountSystemPaths(options.hostLayout),
-    "--proc",
-    "/proc",
-    "--dev",
-    "/dev",
-    "--tmpfs",
-    "/tmp",
-    "--tmpfs",
-    "/var/tmp",
-    "--ro-bind",
-    options.runtimeDir,
-    SANDBOX_RUNTIME_DIR,
-    "--bind",
-    options.workspaceDir,
-    options.workspaceDir,
+    ...options.mounts.flatMap(toMountArgs),
     "--chdir",
     options.workspaceDir,
     "--remount-ro",

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { describeProfiles, readLeadingComment } from "./profiles.js";
+import { describeProfiles, readLeadingComment } from "./predefined.js";
 
 describe("readLeadingComment", () => {
   test.each([
@@ -20,12 +20,14 @@ describe("readLeadingComment", () => {
 });
 
 describe("describeProfiles", () => {
-  test("default profile has a description", async () => {
+  test("every predefined profile has a description", async () => {
     const profiles = await describeProfiles();
 
-    expect(profiles.map((profile) => profile.name)).toEqual(["default"]);
-    expect(profiles[0]?.description).toMatch(/^default: /);
-    expect(profiles[0]?.description).not.toContain(";");
-    expect(profiles[0]?.description).not.toContain("\n");
+    expect(profiles.map((profile) => profile.name)).toEqual(["default", "network", "read-only", "strict"]);
+    for (const profile of profiles) {
+      expect(profile.description).toMatch(new RegExp(`^${profile.name}: `));
+      expect(profile.description).not.toContain(";");
+      expect(profile.description).not.toContain("\n");
+    }
   });
 });
