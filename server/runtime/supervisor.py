@@ -29,7 +29,7 @@ import time
 # sys.path[0] is this script's folder, from which the package imports. The
 # interpreter replaces that entry with the working directory, as `python -c`
 # has it, so the session's code does not see the runtime's folder.
-from seatbelt_runtime import interpreter, protocol  # noqa: E402
+from seatbelt_runtime import interpreter, limits, protocol  # noqa: E402
 
 CONTROL_IN_FD = 3
 EVENTS_OUT_FD = 4
@@ -65,6 +65,9 @@ class Execution:
         self.stdin = None
         self.stdin_pending = bytearray()
         self.stdin_closing = False
+        # Set when a shell command has exited and its execution waits for
+        # the processes left in its process group (see limits.GroupSettle).
+        self.settle = None
 
     def open_pipes(self, stdin_pipe):
         """Create the stdout and stderr pipes, and a stdin pipe if asked for.
@@ -210,8 +213,11 @@ class Supervisor:
 
     def _reap_interpreter(self):
         pid, status = os.waitpid(self.interpreter.pid, os.WNOHANG)
-        if pid == 0:
-            return
+        if pid != 0:
+            self._replace_interpreter(status)
+
+    def _replace_interpreter(self, status):
+        """Report the exit of the interpreter with wait status status and start a new one."""
         old = self.interpreter
         # A reply sent just before the process ended may still be unread.
         old.socket.setblocking(False)
@@ -309,6 +315,9 @@ class Supervisor:
         )
 
     def _signal(self, number, action):
+        if action == "kill-all":
+            self._kill_all()
+            return
         execution = self.current
         if execution is None or execution.number != number:
             return
@@ -364,6 +373,16 @@ class Supervisor:
             self.selector.unregister(execution.stdin)
         os.close(execution.stdin)
         execution.stdin = None
+
+    def _kill_all(self):
+        """Kill every process of the session, on the server's request after a limit was hit.
+
+        The interpreter is waited for and replaced at once, so that an
+        execution that the server sends next reaches the new one.
+        """
+        limits.kill_every_process()
+        _pid, status = os.waitpid(self.interpreter.pid, 0)
+        self._replace_interpreter(status)
 
     # Output and completion.
 
@@ -429,10 +448,17 @@ class Supervisor:
             pass
         self._reap_interpreter()
         execution = self.current
-        if execution is not None and execution.process is not None:
+        if execution is not None and execution.process is not None and execution.settle is None:
             code = execution.process.poll()
             if code is not None:
-                self._finish(self._shell_reply(code))
+                execution.settle = limits.GroupSettle(execution.process.pid)
+                self._settle_shell()
+
+    def _settle_shell(self):
+        """Finish the shell execution whose command has exited, once its GroupSettle allows it."""
+        execution = self.current
+        if execution is not None and execution.settle is not None and execution.settle.poll():
+            self._finish(self._shell_reply(execution.process.returncode))
 
     @staticmethod
     def _shell_reply(code):
@@ -447,8 +473,12 @@ class Supervisor:
             timeout = None
             if self.late_bytes:
                 timeout = max(0.0, self.late_reported_at + LATE_OUTPUT_REPORT_INTERVAL_S - time.monotonic())
+            if self.current is not None and self.current.settle is not None:
+                poll_s = limits.GroupSettle.POLL_S
+                timeout = poll_s if timeout is None else min(timeout, poll_s)
             events = self.selector.select(timeout)
             self._report_late_output()
+            self._settle_shell()
             for key, _events in events:
                 # A handler earlier in this batch may have closed this file
                 # descriptor; its stale event must not reach the handler.
@@ -496,6 +526,7 @@ def main():
     _close_inherited_fds()
     _set_dumpable(False)
     init = read_init()
+    limits.apply_rlimits(init.get("rlimits", {}))
     supervisor = Supervisor(init["environment"], init.get("pythonSafety"))
     supervisor.start_interpreter()
     version = ".".join(str(part) for part in sys.version_info[:3])

@@ -44,6 +44,32 @@ export const DEFAULT_MAX_QUEUED_EXECUTIONS = 32;
 export const DEFAULT_PROFILE_DIRS: readonly string[] = [PREDEFINED_PROFILES_DIR];
 /** Directories under which python_env_path may lie. @default none, so python_env_path is rejected until configured */
 export const DEFAULT_PYTHON_ENV_ROOTS: readonly string[] = [];
+/** Memory of a session when its request sets none. @default 1 GiB */
+export const DEFAULT_MEMORY_BYTES = 1024 ** 3;
+/** @default 16 GiB */
+export const DEFAULT_MAX_MEMORY_BYTES = 16 * 1024 ** 3;
+/** Processes and threads of a session when its request sets none. @default 256 */
+export const DEFAULT_MAX_PROCESSES = 256;
+/** @default 4096 */
+export const DEFAULT_MAX_MAX_PROCESSES = 4096;
+/** CPU share of a session when its request sets none, in thousandths of a core. @default 1000 (one core) */
+export const DEFAULT_CPU_MILLICORES = 1000;
+/** @default 64000 */
+export const DEFAULT_MAX_CPU_MILLICORES = 64_000;
+/** Workspace size of a session when its request sets none. @default 512 MiB */
+export const DEFAULT_DISK_BYTES = 512 * 1024 ** 2;
+/** @default 16 GiB */
+export const DEFAULT_MAX_DISK_BYTES = 16 * 1024 ** 3;
+/** Open files per process when the request sets none. @default 1024 */
+export const DEFAULT_OPEN_FILES = 1024;
+/** @default 65536 */
+export const DEFAULT_MAX_OPEN_FILES = 65_536;
+/** Largest file that a process may write when the request sets none. @default 1 GiB */
+export const DEFAULT_FILE_SIZE_BYTES = 1024 ** 3;
+/** @default 16 GiB */
+export const DEFAULT_MAX_FILE_SIZE_BYTES = 16 * 1024 ** 3;
+
+const limitValue = z.number().int().nonnegative();
 
 function isRoot(): boolean {
   return process.getuid?.() === 0;
@@ -119,6 +145,22 @@ export const ServerConfigSchema = z
       .default(() => [...DEFAULT_PYTHON_ENV_ROOTS])
       .describe("directories under which a session's python_env_path may lie; empty rejects every python_env_path"),
     logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    cgroups: z
+      .enum(["auto", "off"])
+      .default("auto")
+      .describe("auto: enforce memory, process and CPU limits with cgroups when the host lets the server create them; off: use resource limits (setrlimit) only"),
+    defaultMemoryBytes: limitValue.default(DEFAULT_MEMORY_BYTES).describe("memory of a session whose request sets none, in bytes; 0 for unlimited"),
+    maxMemoryBytes: limitValue.default(DEFAULT_MAX_MEMORY_BYTES).describe("largest memory limit that a session may request, in bytes; 0 for no maximum"),
+    defaultMaxProcesses: limitValue.default(DEFAULT_MAX_PROCESSES).describe("processes and threads of a session whose request sets none; 0 for unlimited"),
+    maxMaxProcesses: limitValue.default(DEFAULT_MAX_MAX_PROCESSES).describe("largest process limit that a session may request; 0 for no maximum"),
+    defaultCpuMillicores: limitValue.default(DEFAULT_CPU_MILLICORES).describe("CPU share of a session whose request sets none, in thousandths of a core; 0 for unlimited"),
+    maxCpuMillicores: limitValue.default(DEFAULT_MAX_CPU_MILLICORES).describe("largest CPU share that a session may request, in thousandths of a core; 0 for no maximum"),
+    defaultDiskBytes: limitValue.default(DEFAULT_DISK_BYTES).describe("workspace size of a session whose request sets none, in bytes; 0 for unlimited"),
+    maxDiskBytes: limitValue.default(DEFAULT_MAX_DISK_BYTES).describe("largest workspace size that a session may request, in bytes; 0 for no maximum"),
+    defaultOpenFiles: limitValue.default(DEFAULT_OPEN_FILES).describe("open files per process of a session whose request sets none; 0 for the server's own limit"),
+    maxOpenFiles: limitValue.default(DEFAULT_MAX_OPEN_FILES).describe("largest open-files limit that a session may request; 0 for no maximum"),
+    defaultFileSizeBytes: limitValue.default(DEFAULT_FILE_SIZE_BYTES).describe("largest file that a process of a session whose request sets none may write, in bytes; 0 for unlimited"),
+    maxFileSizeBytes: limitValue.default(DEFAULT_MAX_FILE_SIZE_BYTES).describe("largest file-size limit that a session may request, in bytes; 0 for no maximum"),
   })
   .strict();
 

@@ -1,7 +1,7 @@
 import { readFile, writeFile } from "node:fs/promises";
 import http2 from "node:http2";
 import type { AddressInfo } from "node:net";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { Logger } from "pino";
 import { type ServerConfig, type ServerConfigInput, resolveConfig } from "./config.js";
@@ -14,6 +14,8 @@ import { createExecutionService } from "./rpc/execution-service.js";
 import { createServerInfoService } from "./rpc/server-info-service.js";
 import { createSessionService } from "./rpc/session-service.js";
 import { BubblewrapBackend } from "./sandbox/bubblewrap/backend.js";
+import { LimitEnforcer } from "./sandbox/limits/limit-enforcer.js";
+import { readLimitPolicy } from "./sandbox/limits/session-limits.js";
 import { installRuntime } from "./sandbox/runtime-files.js";
 import { Heartbeat } from "./sessions/heartbeat.js";
 import { SessionRegistry, getWorkspacesDir } from "./sessions/registry.js";
@@ -31,6 +33,7 @@ export interface SeatbeltServer {
   readonly config: ServerConfig;
   readonly registry: SessionRegistry;
   readonly backend: BubblewrapBackend;
+  readonly limitEnforcer: LimitEnforcer;
   /** Ends every session, removes every workspace and stops listening. */
   close(): Promise<void>;
 }
@@ -90,6 +93,14 @@ export async function startServer(input: ServerConfigInput = {}, logger?: Logger
   if (!backend.status.available) {
     log.error({ reason: backend.status.reason }, "no sandbox backend is available; CreateSession will fail");
   }
+  const limitEnforcer = await LimitEnforcer.create({
+    instanceName: basename(instanceDir),
+    cgroups: config.cgroups,
+    policy: readLimitPolicy(config),
+    uid: config.sandboxUid,
+    gid: config.sandboxGid,
+  });
+  log.info({ limits: limitEnforcer.enforcement }, "resource limits");
 
   const registry = new SessionRegistry({
     backend,
@@ -104,15 +115,16 @@ export async function startServer(input: ServerConfigInput = {}, logger?: Logger
     maxSessions: config.maxSessions,
     sessionIdleTimeoutMs: config.sessionIdleTimeoutMs,
     sessionMaxLifetimeMs: config.sessionMaxLifetimeMs,
+    limitEnforcer,
   });
   const heartbeat = new Heartbeat(config.keepaliveIntervalMs);
 
   const [version, profiles] = await Promise.all([readVersion(), describeProfiles()]);
   const handler = connectNodeAdapter({
     routes(router) {
-      router.service(SessionService, createSessionService(registry, backend, config));
+      router.service(SessionService, createSessionService(registry, backend, { ...config, resolveLimits: (limits) => limitEnforcer.resolve(limits) }));
       router.service(ExecutionService, createExecutionService(registry, config, heartbeat));
-      router.service(ServerInfoService, createServerInfoService({ version, backend, profiles, defaultPython: config.python, config }));
+      router.service(ServerInfoService, createServerInfoService({ version, backend, profiles, defaultPython: config.python, config, limits: limitEnforcer.describe() }));
     },
   });
 
@@ -128,6 +140,7 @@ export async function startServer(input: ServerConfigInput = {}, logger?: Logger
       server.listen(config.port, config.host, () => resolve());
     });
   } catch (error) {
+    await limitEnforcer.close().catch(() => {});
     await removeTree(instanceDir);
     throw error;
   }
@@ -141,6 +154,7 @@ export async function startServer(input: ServerConfigInput = {}, logger?: Logger
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
       await registry.closeAll("shutdown");
       heartbeat.stop();
+      await limitEnforcer.close().catch((error: unknown) => log.error({ err: error }, "failed to remove the server's cgroups"));
       for (const connection of connections) {
         connection.close();
       }
@@ -157,5 +171,5 @@ export async function startServer(input: ServerConfigInput = {}, logger?: Logger
     return closing;
   };
 
-  return { url: `http://${host}:${port}`, port, config, registry, backend, close };
+  return { url: `http://${host}:${port}`, port, config, registry, backend, limitEnforcer, close };
 }

@@ -1,11 +1,13 @@
 import { randomBytes } from "node:crypto";
 import { chown, mkdir, readdir, stat } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
+import { unmountWorkspacesBelow } from "./sandbox/limits/workspace-tmpfs.js";
 import { removeTree } from "./sessions/workspace.js";
 
 const INSTANCE_DIR_PATTERN = /^(\d+)-[0-9a-f]{8}$/;
 
-function isProcessAlive(pid: number): boolean {
+/** Tells whether a process with this pid exists, also when it belongs to another user. */
+export function isProcessAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -24,7 +26,11 @@ export async function removeStaleInstanceDirs(stateDir: string): Promise<string[
     const match = INSTANCE_DIR_PATTERN.exec(name);
     return match !== null && Number(match[1]) !== process.pid && !isProcessAlive(Number(match[1]));
   });
-  await Promise.all(stale.map((name) => removeTree(join(stateDir, name))));
+  // Workspace tmpfs mounts of a server killed with SIGKILL outlive it.
+  await Promise.all(stale.map(async (name) => {
+    await unmountWorkspacesBelow(join(stateDir, name));
+    await removeTree(join(stateDir, name));
+  }));
   return stale;
 }
 

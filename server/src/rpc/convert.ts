@@ -2,6 +2,7 @@ import { create } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { type Session as SessionMessage, SessionSchema } from "../gen/seatbelt/v1/session_pb.js";
 import type { Session } from "../sessions/session.js";
+import { describeResources } from "./resources.js";
 
 /** Describes a session as the API returns it. */
 export function toSessionMessage(session: Session): SessionMessage {
@@ -22,5 +23,6 @@ export function toSessionMessage(session: Session): SessionMessage {
     queuedExecutions: session.queuedCount,
     lastActiveAt: timestampFromDate(new Date(session.lastActiveAt)),
     expiresAt: timestampFromDate(session.expiresAt),
+    ...describeResources(session.options.confinement),
   });
 }

@@ -5,6 +5,7 @@ import type { ServerConfig } from "../config.js";
 import type { ExecutionPolicySchema, ServerInfoService } from "../gen/seatbelt/v1/server_info_pb.js";
 import type { BubblewrapBackend } from "../sandbox/bubblewrap/backend.js";
 import type { ProfileDescription } from "../profiles/predefined.js";
+import type { LimitDescription } from "../sandbox/limits/enforcement.js";
 
 export interface ServerInfoOptions {
   readonly version: string;
@@ -12,6 +13,7 @@ export interface ServerInfoOptions {
   readonly profiles: readonly ProfileDescription[];
   readonly defaultPython: string;
   readonly config: ServerConfig;
+  readonly limits: readonly LimitDescription[];
 }
 
 /** Describes the server's timeouts, output and session limits. */
@@ -53,6 +55,7 @@ export function createServerInfoService(options: ServerInfoOptions): ServiceImpl
         profiles: [...options.profiles],
         defaultPython: options.defaultPython,
         executionPolicy: describePolicy(options.config),
+        limits: [...options.limits],
       };
     },
   };

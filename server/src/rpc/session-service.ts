@@ -8,7 +8,7 @@ import { SbplError } from "../sbpl/reader.js";
 import type { SessionRegistry } from "../sessions/registry.js";
 import type { Session } from "../sessions/session.js";
 import { toSessionMessage } from "./convert.js";
-import { type OutputPolicy, validateCreateSession } from "./validate.js";
+import { type SessionPolicy, validateCreateSession } from "./validate.js";
 
 /** Returns the session or throws NOT_FOUND. */
 export function requireSession(registry: SessionRegistry, id: string): Session {
@@ -46,7 +46,7 @@ export function toConnectError(error: unknown): ConnectError {
 }
 
 /** Handlers of seatbelt.v1.SessionService. */
-export function createSessionService(registry: SessionRegistry, backend: BubblewrapBackend, policy: OutputPolicy & ProfilePolicy): ServiceImpl<typeof SessionService> {
+export function createSessionService(registry: SessionRegistry, backend: BubblewrapBackend, policy: SessionPolicy & ProfilePolicy): ServiceImpl<typeof SessionService> {
   return {
     async createSession(request) {
       const options = validateCreateSession(request, policy);
@@ -56,7 +56,7 @@ export function createSessionService(registry: SessionRegistry, backend: Bubblew
       let session: Session;
       try {
         const { profile, pythonEnv } = await resolveProfileSettings(options.profile, policy);
-        session = await registry.create({ env: options.env, profile, pythonEnv, outputBytes: options.outputBytes, safety: options.safety });
+        session = await registry.create({ env: options.env, profile, pythonEnv, outputBytes: options.outputBytes, safety: options.safety, limits: options.limits });
       } catch (error) {
         throw toConnectError(error);
       }

@@ -42,6 +42,11 @@ function manyEntries(count: number): Record<string, string> {
   return Object.fromEntries(Array.from({ length: count }, (_, index) => [`VAR_${index}`, "1"]));
 }
 
+/** Limits that the stub resolver returns for every request. */
+const RESOLVED_LIMITS = { memoryBytes: 1, maxProcesses: 2, cpuMillicores: 3, diskBytes: 4, openFiles: 5, fileSizeBytes: 6 };
+
+const OUTPUT_POLICY = { defaultOutputBytes: 16 * 1024 * 1024, maxOutputBytes: 256 * 1024 * 1024 };
+
 function createSession(init: CreateSessionInit) {
   return validateCreateSession(create(CreateSessionRequestSchema, init));
 }
@@ -165,6 +170,31 @@ describe("validateCreateSession", () => {
 
   test("all-zero limits accepted", () => {
     expect(createSession({ limits: {} })).toEqual({ env: {}, profile: DEFAULT_SETTINGS, outputBytes: 16 * 1024 * 1024, safety: { python: undefined, shell: undefined } });
+  });
+
+  test("limits go to the resolver", () => {
+    const request = create(CreateSessionRequestSchema, { limits: { memoryBytes: 1024n, openFiles: 64 } });
+    const seen: unknown[] = [];
+    const options = validateCreateSession(request, {
+      ...OUTPUT_POLICY,
+      resolveLimits: (limits) => {
+        seen.push(limits);
+        return RESOLVED_LIMITS;
+      },
+    });
+
+    expect(seen).toEqual([request.limits]);
+    expect(options.limits).toEqual(RESOLVED_LIMITS);
+  });
+
+  test("resolver errors propagate", () => {
+    const resolveLimits = () => {
+      throw new ConnectError("limits.memory_bytes is too big", Code.InvalidArgument);
+    };
+    const error = catchConnectError(() => validateCreateSession(create(CreateSessionRequestSchema, {}), { ...OUTPUT_POLICY, resolveLimits }));
+
+    expect(error.code).toBe(Code.InvalidArgument);
+    expect(error.rawMessage).toContain("limits.memory_bytes is too big");
   });
 });
 

@@ -7,6 +7,7 @@ import { type SafetyOptions, validateSafetySettings } from "../safety/options.js
 import { DEFAULT_PROFILE_NAME, PREDEFINED_PROFILE_NAMES, isPredefinedProfile } from "../profiles/predefined.js";
 import type { ProfileSettings } from "../profiles/resolve-request.js";
 import { MAX_PROFILE_BYTES, type ProfileSource } from "../profiles/sources.js";
+import type { SessionLimits } from "../sandbox/limits/session-limits.js";
 
 /** Maximum length of an environment variable name. @default 256 */
 export const MAX_ENV_NAME_BYTES = 256;
@@ -29,6 +30,8 @@ export interface CreateSessionOptions {
   readonly profile: ProfileSettings;
   /** Output cap of each execution, in bytes. */
   readonly outputBytes: number;
+  /** Resource limits of the session; unset when the server resolves none. */
+  readonly limits?: SessionLimits | undefined;
   readonly safety: SafetyOptions;
 }
 
@@ -122,6 +125,15 @@ function hasLimits(limits: Limits | undefined): boolean {
   return limits !== undefined && Object.entries(limits).some(([key, value]) => !key.startsWith("$") && !ENFORCED_LIMITS.has(key) && value !== 0 && value !== 0n);
 }
 
+/** Turns a request's resource limits (all but output_bytes) into a session's, or throws a ConnectError. */
+export type LimitResolver = (limits: Limits | undefined) => SessionLimits;
+
+/** Settings of the server that CreateSession requests are checked against. */
+export interface SessionPolicy extends OutputPolicy {
+  /** Resolves resource limits; without it, any limit but output_bytes is rejected. */
+  readonly resolveLimits?: LimitResolver | undefined;
+}
+
 function validateOutputBytes(limits: Limits | undefined, policy: OutputPolicy): number {
   const requested = limits?.outputBytes ?? 0n;
   if (requested === 0n) {
@@ -138,7 +150,7 @@ function validateOutputBytes(limits: Limits | undefined, policy: OutputPolicy): 
  * version cannot enforce are rejected with UNIMPLEMENTED rather than
  * accepted and ignored, so no caller believes in a limit that does not hold.
  */
-export function validateCreateSession(request: CreateSessionRequest, policy: OutputPolicy = DEFAULT_OUTPUT_POLICY): CreateSessionOptions {
+export function validateCreateSession(request: CreateSessionRequest, policy: SessionPolicy = DEFAULT_OUTPUT_POLICY): CreateSessionOptions {
   const profile = request.profile;
   const source = validateProfileSource(profile?.source);
   const additionalReadDirs = (profile?.additionalReadDirs ?? []).map((dir) => validatePath(dir, "additional_read_dirs entry"));
@@ -147,13 +159,14 @@ export function validateCreateSession(request: CreateSessionRequest, policy: Out
     throw invalid(`additional_read_dirs and additional_write_dirs have ${additionalReadDirs.length + additionalWriteDirs.length} entries; the maximum is ${MAX_ADDITIONAL_DIRS}`);
   }
   const pythonEnvPath = request.pythonEnvPath === "" ? "" : validatePath(request.pythonEnvPath, "python_env_path");
-  if (hasLimits(request.limits)) {
+  if (policy.resolveLimits === undefined && hasLimits(request.limits)) {
     throw unimplemented("resource limits other than output_bytes are not enforced by this server version; leave them unset");
   }
   return {
     env: validateEnv(request.env),
     profile: { source, additionalReadDirs, additionalWriteDirs, pythonEnvPath },
     outputBytes: validateOutputBytes(request.limits, policy),
+    limits: policy.resolveLimits?.(request.limits),
     safety: validateSafetySettings(request.safety),
   };
 }

@@ -1,4 +1,5 @@
 import type { Readable, Writable } from "node:stream";
+import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { execa } from "execa";
 import { type Frame, FrameDecoder, FrameType, encodeJsonFrame } from "./frames.js";
@@ -35,6 +36,15 @@ export interface SandboxProcessOptions {
   readonly sessionEnvironment: Readonly<Record<string, string>>;
   /** Python checks, sent to the supervisor at start; none when unset. */
   readonly pythonSafety?: PythonSafetyPolicy | undefined;
+  /** Resource limits that the supervisor sets on itself before it starts any code, sent with the environment. */
+  readonly rlimits?: Readonly<Record<string, number>> | undefined;
+  /**
+   * Moves a process of the sandbox into the session's cgroup. When set,
+   * bubblewrap and every process it has forked are moved before the
+   * supervisor gets the INIT frame that starts it, so no code of the
+   * session ever runs outside the cgroup.
+   */
+  readonly place?: ((pid: number) => void) | undefined;
   readonly onFrame: (frame: Frame) => void;
   readonly onExit: (exit: SandboxExit) => void;
 }
@@ -68,11 +78,14 @@ export class SandboxProcess {
   private initPid: number | undefined;
   private diagnostics = "";
   private exitInfo: SandboxExit | undefined;
+  private readonly options: SandboxProcessOptions;
   /** Settles once the process has exited and its exit was reported. */
   readonly exited: Promise<SandboxExit>;
 
   constructor(options: SandboxProcessOptions) {
+    this.options = options;
     this.child = spawnBubblewrap(options);
+    const placed = this.child.pid === undefined || this.placeTree(this.child.pid);
 
     const stdio = this.child.stdio as unknown as [null, null, Readable, Writable, Readable, Readable];
     this.control = stdio[3];
@@ -120,12 +133,58 @@ export class SandboxProcess {
       });
     });
 
-    this.send(encodeJsonFrame(FrameType.init, 0, { environment: options.sessionEnvironment, pythonSafety: options.pythonSafety ?? null }));
+    if (placed) {
+      this.sendInit();
+    }
+  }
+
+  private sendInit(): void {
+    this.send(encodeJsonFrame(FrameType.init, 0, {
+        environment: this.options.sessionEnvironment,
+        pythonSafety: this.options.pythonSafety ?? null,
+        rlimits: this.options.rlimits ?? {},
+      }));
+  }
+
+  /**
+   * Places bubblewrap and whatever it has forked so far in the session's
+   * cgroup, right after the spawn and before the supervisor is sent INIT.
+   * Each process is moved before its children are listed, and the kernel
+   * orders a move against a concurrent fork, so a child forked later starts
+   * in the cgroup and one forked earlier is listed. bubblewrap's init process
+   * forks only the supervisor, which runs no code of the session before
+   * INIT. Returns false, having killed the sandbox, when a move fails.
+   */
+  private placeTree(rootPid: number): boolean {
+    const place = this.options.place;
+    if (place === undefined) {
+      return true;
+    }
+    const placeFrom = (pid: number): void => {
+      place(pid);
+      const children = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").split(" ").filter((word) => word !== "");
+      for (const child of children) {
+        placeFrom(Number(child));
+      }
+    };
+    try {
+      placeFrom(rootPid);
+      return true;
+    } catch (error) {
+      this.keepDiagnostics(Buffer.from(`the sandbox could not be placed in its cgroup: ${(error as Error).message}`));
+      this.child.kill("SIGKILL");
+      return false;
+    }
   }
 
   /** Process id of bubblewrap on the host. */
   get pid(): number | undefined {
     return this.child.pid;
+  }
+
+  /** Host pid of the sandbox's init process, once bubblewrap has reported it. */
+  get hostInitPid(): number | undefined {
+    return this.initPid;
   }
 
   /** True until the process has exited. */

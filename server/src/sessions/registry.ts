@@ -7,8 +7,16 @@ import type { Execution, StopReason, Task } from "./execution.js";
 import { type ExecutionId, type SessionId, createSessionId } from "./ids.js";
 import { Session, type SessionContext, type SubmitOptions } from "./session.js";
 import { SessionSweeper } from "./sweeper.js";
-import { createWorkspace, removeTree } from "./workspace.js";
 import type { SafetyOptions } from "../safety/options.js";
+import type { LimitEnforcer } from "../sandbox/limits/limit-enforcer.js";
+import type { SessionConfinement } from "../sandbox/limits/session-confinement.js";
+import type { SessionLimits } from "../sandbox/limits/session-limits.js";
+import { unmountWorkspaceTmpfs } from "../sandbox/limits/workspace-tmpfs.js";
+import { createWorkspace, removeTree } from "./workspace.js";
+import { type PreparedWorkspace, WorkspacePool } from "./workspace-pool.js";
+
+/** Time after a session start at which the spare workspace is replaced. @default 250 */
+const POOL_REFILL_DELAY_MS = 250;
 
 export interface RegistryOptions extends SessionContext {
   readonly workspacesDir: string;
@@ -17,6 +25,8 @@ export interface RegistryOptions extends SessionContext {
   readonly finishedRetentionMs: number;
   readonly maxSessions: number;
   readonly sessionIdleTimeoutMs: number;
+  /** Confines each session's sandbox; unset runs sessions without limits. */
+  readonly limitEnforcer?: LimitEnforcer | undefined;
 }
 
 /** Options of a new session after validation. */
@@ -26,6 +36,8 @@ export interface NewSessionOptions {
   readonly pythonEnv: PythonEnvironment | undefined;
   readonly outputBytes: number;
   readonly safety: SafetyOptions;
+  /** Resource limits of the session; unset runs it without limits. */
+  readonly limits?: SessionLimits | undefined;
 }
 
 /** Every live session of the server, and their executions by id. */
@@ -37,6 +49,7 @@ export class SessionRegistry {
   /** Sessions whose sandbox is starting, counted against maxSessions. */
   private starting = 0;
   private closing = false;
+  private readonly pool: WorkspacePool | undefined;
 
   constructor(private readonly options: RegistryOptions) {
     this.logger = options.logger;
@@ -48,6 +61,32 @@ export class SessionRegistry {
         void this.delete(session.id, reason);
       },
     );
+    const enforcer = options.limitEnforcer;
+    const diskBytes = enforcer?.defaultDiskBytes ?? 0;
+    if (enforcer !== undefined && diskBytes > 0) {
+      this.pool = new WorkspacePool({
+        diskBytes,
+        logger: this.logger,
+        prepare: async () => {
+          const id = createSessionId();
+          const dir = await this.createWorkspace(id);
+          await enforcer.mountWorkspace(dir, diskBytes).catch(async (error: unknown) => {
+            await this.removeWorkspace(dir);
+            throw error;
+          });
+          return { id, dir, diskBytes };
+        },
+        discard: async (workspace) => {
+          await unmountWorkspaceTmpfs(workspace.dir).catch(() => {});
+          await this.removeWorkspace(workspace.dir);
+        },
+      });
+      this.pool.refill();
+    }
+  }
+
+  private createWorkspace(id: SessionId): Promise<string> {
+    return createWorkspace(this.options.workspacesDir, id, { uid: this.options.sandboxUid, gid: this.options.sandboxGid });
   }
 
   /**
@@ -62,13 +101,18 @@ export class SessionRegistry {
       throw new LimitReachedError(`the server already has its maximum of ${this.options.maxSessions} sessions (maxSessions); delete one first`);
     }
     this.starting++;
-    const id = createSessionId();
     let workspaceDir: string | undefined;
+    let confinement: SessionConfinement | undefined;
     try {
-      workspaceDir = await createWorkspace(this.options.workspacesDir, id, { uid: this.options.sandboxUid, gid: this.options.sandboxGid });
+      const spare: PreparedWorkspace | undefined = request.limits === undefined ? undefined : await this.pool?.take(request.limits.diskBytes);
+      const id = spare?.id ?? createSessionId();
+      workspaceDir = spare?.dir ?? (await this.createWorkspace(id));
+      if (request.limits !== undefined) {
+        confinement = await this.options.limitEnforcer?.confine(id, workspaceDir, request.limits, { premounted: spare !== undefined });
+      }
       const prepared = await this.options.backend.prepare({ workspaceDir, profile: request.profile, pythonEnv: request.pythonEnv });
       const session = await Session.start(
-        { id, workspaceDir, env: request.env, profileName: request.profile.name, outputBytes: request.outputBytes, safety: request.safety, prepared },
+        { id, workspaceDir, env: request.env, profileName: request.profile.name, outputBytes: request.outputBytes, safety: request.safety, prepared, confinement },
         this.options,
       );
       if (this.closing) {
@@ -78,12 +122,16 @@ export class SessionRegistry {
       this.sessions.set(id, session);
       return session;
     } catch (error) {
+      await this.release(confinement);
       if (workspaceDir !== undefined) {
         await this.removeWorkspace(workspaceDir);
       }
       throw error;
     } finally {
       this.starting--;
+      // Later, so that running mount(8), which blocks the event loop while
+      // it forks, does not slow the new session's first execution.
+      setTimeout(() => this.pool?.refill(), POOL_REFILL_DELAY_MS).unref();
     }
   }
 
@@ -111,8 +159,19 @@ export class SessionRegistry {
     }
     this.sessions.delete(session.id);
     await session.close(reason);
+    await this.release(session.options.confinement);
     await this.removeWorkspace(session.options.workspaceDir);
+    this.pool?.refill();
     return session;
+  }
+
+  /** Unmounts a session's workspace tmpfs and removes its cgroup; a failure is logged, because the session is gone either way. */
+  private async release(confinement: SessionConfinement | undefined): Promise<void> {
+    try {
+      await confinement?.release();
+    } catch (error) {
+      this.logger.error({ err: error }, "failed to release a session's cgroup or workspace mount");
+    }
   }
 
   /** Removes a workspace; a failure is logged, because the session is gone either way. */
@@ -138,10 +197,11 @@ export class SessionRegistry {
     return this.executions.get(id as ExecutionId);
   }
 
-  /** Refuses new work from now on and deletes every session, in parallel. */
+  /** Refuses new work from now on and deletes every session, in parallel, and the spare workspace. */
   async closeAll(reason: StopReason): Promise<void> {
     this.closing = true;
     this.sweeper.stop();
+    await this.pool?.close();
     const ids = [...this.sessions.keys()];
     const results = await Promise.allSettled(ids.map((id) => this.delete(id, reason)));
     for (const result of results) {

@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import type { SafetyOptions } from "../safety/options.js";
 import type { BubblewrapBackend, PreparedSandbox } from "../sandbox/bubblewrap/backend.js";
+import type { SessionConfinement } from "../sandbox/limits/session-confinement.js";
 import type { SessionId } from "./ids.js";
 
 /** Services and settings that a session takes from the server. */
@@ -36,4 +37,6 @@ export interface SessionOptions {
   readonly safety: SafetyOptions;
   /** The sandbox as planned from the session's profile; every replacement sandbox uses it too. */
   readonly prepared: PreparedSandbox;
+  /** Limits, cgroup and workspace tmpfs of the session; unset runs it without limits. */
+  readonly confinement?: SessionConfinement | undefined;
 }

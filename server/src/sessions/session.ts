@@ -1,14 +1,17 @@
 import { type MessageInitShape, create } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { Logger } from "pino";
-import { type ExecutionResult, ExecutionResultSchema, ExecutionStatus, type SafetyRefusalSchema } from "../gen/seatbelt/v1/execution_pb.js";
+import { type ExecutionResult, ExecutionResultSchema, ExecutionStatus, type Resource, type SafetyRefusalSchema } from "../gen/seatbelt/v1/execution_pb.js";
 import { SessionState } from "../gen/seatbelt/v1/session_pb.js";
 import { type Frame, FrameType, encodeJsonFrame } from "../sandbox/frames.js";
+import type { LimitCounters } from "../sandbox/limits/cgroup-files.js";
 import type { SandboxExit, SandboxProcess } from "../sandbox/sandbox-process.js";
 import { Execution, type StopReason, type Task } from "./execution.js";
 import { SessionNotReadyError } from "./errors.js";
 import { parseJson, readCount } from "./frame-payloads.js";
 import { type SessionId, createExecutionId } from "./ids.js";
+import { applyExceededLimit, describeSandboxOomKill } from "./limit-result.js";
+import { LimitWatch } from "./limit-watch.js";
 import { OutputRelay } from "./output-relay.js";
 import { RestartWindow } from "./restart-window.js";
 import { SupervisorReplySchema, buildExecutionResult, describeStop } from "./result.js";
@@ -48,6 +51,11 @@ export class Session {
   private readonly restarts = new RestartWindow();
   private markReady: () => void = () => {};
   private failStart: (error: Error) => void = () => {};
+  private readonly limitWatch: LimitWatch | undefined;
+  /** Cgroup counters read as the running execution started. */
+  private countersAtStart: LimitCounters | undefined;
+  /** True once every process was killed for a limit during the running execution. */
+  private killedAllSinceStart = false;
 
   private constructor(
     readonly options: SessionOptions,
@@ -56,6 +64,8 @@ export class Session {
     this.logger = context.logger.child({ sessionId: options.id });
     this.output = new OutputRelay(options.outputBytes);
     this.escalation = new StopEscalation(context.killGraceMs);
+    const confinement = options.confinement;
+    this.limitWatch = confinement === undefined ? undefined : new LimitWatch(confinement, (forkFailures) => this.killEveryProcess(forkFailures));
   }
 
   /**
@@ -65,6 +75,7 @@ export class Session {
   static async start(options: SessionOptions, context: SessionContext): Promise<Session> {
     const session = new Session(options, context);
     await session.launchSandbox();
+    session.limitWatch?.start();
     return session;
   }
 
@@ -88,6 +99,7 @@ export class Session {
       prepared: this.options.prepared,
       sessionEnv: this.options.env,
       pythonSafety: this.options.safety.python,
+      confinement: this.options.confinement,
       onFrame: (frame) => sandbox === this.sandbox && this.handleFrame(frame),
       onExit: (exit) => sandbox === this.sandbox && this.handleSandboxExit(exit),
     });
@@ -208,6 +220,7 @@ export class Session {
       return;
     }
     this.state = SessionState.CLOSED;
+    this.limitWatch?.stop();
     this.endAll(reason);
     await this.sandbox.kill();
     this.logger.info({ reason }, "sandbox closed");
@@ -292,6 +305,8 @@ export class Session {
     this.state = SessionState.BUSY;
     this.output.reset();
     this.timeoutTimer = setTimeout(() => this.stop(execution, "timeout"), execution.timeoutMs);
+    this.killedAllSinceStart = false;
+    this.countersAtStart = this.limitWatch?.read();
     // Without input, stdin is /dev/null in the sandbox: no pipe, no frames.
     const stdin = execution.stdin;
     if (stdin.closed && stdin.heldBytes === 0) {
@@ -318,7 +333,13 @@ export class Session {
 
   private emitServerResult(
     execution: Execution,
-    outcome: { status: ExecutionStatus; message: string; interpreterRestarted?: boolean; refusal?: MessageInitShape<typeof SafetyRefusalSchema> },
+    outcome: {
+      status: ExecutionStatus;
+      message: string;
+      interpreterRestarted?: boolean;
+      refusal?: MessageInitShape<typeof SafetyRefusalSchema>;
+      limitExceeded?: Resource;
+    },
   ): void {
     this.endExecution(execution, create(ExecutionResultSchema, outcome));
   }
@@ -396,9 +417,42 @@ export class Session {
         timeoutMs: execution.timeoutMs,
         killGraceMs: this.context.killGraceMs,
       });
+      if (this.limitWatch !== undefined && execution.stopReason === undefined) {
+        void this.finishWithinLimits(execution, result, this.limitWatch);
+        return;
+      }
       this.endExecution(execution, result);
     }
     this.finishRunning();
+  }
+
+  /**
+   * Emits the result once it is known whether a resource limit stopped the
+   * execution, and kills every process of a session that reached its
+   * process limit before the next execution starts.
+   */
+  private async finishWithinLimits(execution: Execution, result: ExecutionResult, watch: LimitWatch): Promise<void> {
+    const confinement = this.options.confinement!;
+    const before = this.countersAtStart;
+    const fullDisk = await confinement.findFullDisk(this.sandbox.hostInitPid);
+    const after = watch.read();
+    if (this.running !== execution) {
+      // The sandbox died meanwhile and its exit ended the execution.
+      return;
+    }
+    watch.settle(after);
+    applyExceededLimit(result, { limits: confinement.limits, kind: execution.task.kind, before, after, fullDisk, killedAll: this.killedAllSinceStart });
+    this.endExecution(execution, result);
+    this.finishRunning();
+  }
+
+  /** Asks the sandbox to kill every process of the session, which replaces the interpreter. */
+  private killEveryProcess(forkFailures: number): void {
+    this.logger.warn({ forkFailures, maxProcesses: this.options.confinement?.limits.maxProcesses }, "session reached its process limit; killing every process of it");
+    if (this.running !== undefined) {
+      this.killedAllSinceStart = true;
+    }
+    this.sandbox.send(encodeJsonFrame(FrameType.signal, 0, { action: "kill-all" }));
   }
 
   private handleSandboxExit(exit: SandboxExit): void {
@@ -413,10 +467,13 @@ export class Session {
     // any interpreter crash, and queued executions run in the new one.
     this.logger.error({ exitCode: exit.exitCode, signal: exit.signal, diagnostics: exit.diagnostics }, "sandbox exited unexpectedly");
     const detail = exit.diagnostics ? ` (${exit.diagnostics})` : "";
-    this.endRunningExecution({
-      status: ExecutionStatus.CRASHED,
-      message: `the sandbox exited unexpectedly${detail}; it is being replaced and the variables are lost`,
-    });
+    const outOfMemory = describeSandboxOomKill(this.options.confinement, this.countersAtStart, this.limitWatch?.read());
+    this.endRunningExecution(
+      outOfMemory ?? {
+        status: ExecutionStatus.CRASHED,
+        message: `the sandbox exited unexpectedly${detail}; it is being replaced and the variables are lost`,
+      },
+    );
     this.relaunchSandbox();
   }
 
@@ -439,7 +496,7 @@ export class Session {
   }
 
   /** Ends the running execution from the server's side and pauses the queue until a sandbox is ready. */
-  private endRunningExecution(outcome: { status: ExecutionStatus; message: string }): void {
+  private endRunningExecution(outcome: { status: ExecutionStatus; message: string; limitExceeded?: Resource }): void {
     this.state = SessionState.STARTING;
     this.countInterpreterRestart();
     const execution = this.running;

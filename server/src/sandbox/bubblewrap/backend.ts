@@ -11,6 +11,7 @@ import { SANDBOX_INFO_FD, type SandboxExit, SandboxProcess } from "../sandbox-pr
 import { buildBaseEnvironment, buildSessionEnvironment } from "../environment.js";
 import type { Frame } from "../frames.js";
 import type { PythonSafetyPolicy } from "../../safety/options.js";
+import type { SessionConfinement } from "../limits/session-confinement.js";
 
 /** Whether bubblewrap can start sandboxes here, and why not. */
 export interface BackendStatus {
@@ -38,6 +39,8 @@ export interface SandboxRequest {
   readonly sessionEnv: Readonly<Record<string, string>>;
   /** Python checks that the interpreter applies to every cell; none when unset. */
   readonly pythonSafety?: PythonSafetyPolicy | undefined;
+  /** Limits of the session, which the sandbox starts under. */
+  readonly confinement?: SessionConfinement | undefined;
   readonly onFrame: (frame: Frame) => void;
   readonly onExit: (exit: SandboxExit) => void;
 }
@@ -149,7 +152,9 @@ export class BubblewrapBackend {
       environment: buildBaseEnvironment(request.workspaceDir),
       network: request.prepared.network,
       infoFd: SANDBOX_INFO_FD,
+      tmpSizeBytes: request.confinement?.limits.diskBytes || undefined,
     });
+    const confinement = request.confinement;
     return new SandboxProcess({
       bubblewrapPath: this.path,
       args,
@@ -157,6 +162,8 @@ export class BubblewrapBackend {
       gid: this.options.gid,
       sessionEnvironment: buildSessionEnvironment(request.workspaceDir, request.sessionEnv),
       pythonSafety: request.pythonSafety,
+      rlimits: confinement?.rlimits,
+      place: confinement?.hasCgroup ? (pid) => confinement.place(pid) : undefined,
       onFrame: request.onFrame,
       onExit: request.onExit,
     });

@@ -180,4 +180,18 @@ describe("buildBubblewrapArgs", () => {
     expect(indexOfSequence(args, ["--tmpfs", "/tmp"])).toBe(args.indexOf("--tmpfs"));
     expect(args[args.indexOf("--tmpfs") - 1]).not.toBe("0000");
   });
+
+  test("tmp size limits /tmp and /var/tmp only", () => {
+    const mounts = [...MOUNTS, { kind: "tmpfs" as const, target: "/var/tmp" }];
+    const args = buildBubblewrapArgs(planOptions({ mounts, tmpSizeBytes: 1048576 }));
+
+    expect(indexOfSequence(args, ["--size", "1048576", "--tmpfs", "/tmp"])).toBeGreaterThan(-1);
+    expect(indexOfSequence(args, ["--size", "1048576", "--tmpfs", "/var/tmp"])).toBeGreaterThan(-1);
+    expect(indexOfSequence(args, ["--perms", "0000", "--tmpfs", "/etc/ssh"])).toBeGreaterThan(-1);
+    expect(args.filter((word) => word === "--size")).toHaveLength(2);
+  });
+
+  test("no tmp size leaves tmpfs unlimited", () => {
+    expect(buildBubblewrapArgs(planOptions())).not.toContain("--size");
+  });
 });

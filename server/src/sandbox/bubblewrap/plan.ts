@@ -14,15 +14,24 @@ export interface BubblewrapPlanOptions {
   readonly network: boolean;
   /** File descriptor on which bubblewrap reports the host pid of the sandbox's init process. */
   readonly infoFd: number;
+  /** Size of the sandbox's /tmp and /var/tmp each; unset leaves them unlimited. */
+  readonly tmpSizeBytes?: number | undefined;
 }
 
-function toMountArgs(step: MountStep): string[] {
+/** Temporary directories of the sandbox, whose tmpfs gets the session's disk size. */
+const SIZED_TMPFS_TARGETS: ReadonlySet<string> = new Set(["/tmp", "/var/tmp"]);
+
+function sizeTmpfs(target: string, sizeBytes: number | undefined): string[] {
+  return sizeBytes === undefined || !SIZED_TMPFS_TARGETS.has(target) ? [] : ["--size", String(sizeBytes)];
+}
+
+function toMountArgs(step: MountStep, tmpSizeBytes: number | undefined): string[] {
   switch (step.kind) {
     case "ro-bind":
     case "bind":
       return [`--${step.kind}`, step.source, step.target];
     case "tmpfs":
-      return [...(step.mode === undefined ? [] : ["--perms", step.mode.toString(8).padStart(4, "0")]), "--tmpfs", step.target];
+      return [...(step.mode === undefined ? [] : ["--perms", step.mode.toString(8).padStart(4, "0")]), ...sizeTmpfs(step.target, tmpSizeBytes), "--tmpfs", step.target];
     case "symlink":
       return ["--symlink", step.linkTarget, step.path];
     case "proc":
@@ -67,7 +76,7 @@ export function buildBubblewrapArgs(options: BubblewrapPlanOptions): string[] {
     "ALL",
     "--clearenv",
     ...setEnvironment(options.environment),
-    ...options.mounts.flatMap(toMountArgs),
+    ...options.mounts.flatMap((step) => toMountArgs(step, options.tmpSizeBytes)),
     "--chdir",
     options.workspaceDir,
     "--remount-ro",
