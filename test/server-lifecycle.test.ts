@@ -5,6 +5,7 @@ import { fileURLToPath } from "node:url";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { execa } from "execa";
 import { ExecutionStatus, SessionState, createSeatbeltClient } from "../client/src/index.js";
+import { unmountWorkspacesBelow } from "../server/src/sandbox/limits/workspace-tmpfs.js";
 import { describe, expect, startTestServer, test } from "./support/fixtures.js";
 import { findProcesses, findRunningSurvivors, listHostProcesses, listProcessTree, waitUntil } from "./support/processes.js";
 
@@ -80,6 +81,9 @@ describe("server crash", () => {
     await waitUntil(async () => (await findProcesses(marker)).length === 0, 2000);
 
     expect(await findProcesses(marker)).toEqual([]);
+    // A killed server cannot unmount its workspace tmpfs mounts; the next
+    // server on the same state directory would, and this test does instead.
+    await unmountWorkspacesBelow(stateDir);
     await rm(stateDir, { recursive: true, force: true });
   });
 });

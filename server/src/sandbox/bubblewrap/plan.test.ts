@@ -182,7 +182,7 @@ describe("buildBubblewrapArgs", () => {
   });
 
   test("tmp size limits /tmp and /var/tmp only", () => {
-    const mounts = [...MOUNTS, { kind: "tmpfs" as const, target: "/var/tmp" }];
+    const mounts: MountStep[] = [...MOUNTS, { kind: "tmpfs", target: "/var/tmp", mode: undefined }];
     const args = buildBubblewrapArgs(planOptions({ mounts, tmpSizeBytes: 1048576 }));
 
     expect(indexOfSequence(args, ["--size", "1048576", "--tmpfs", "/tmp"])).toBeGreaterThan(-1);
