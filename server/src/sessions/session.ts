@@ -4,13 +4,11 @@ import type { Logger } from "pino";
 import { type ExecutionResult, ExecutionResultSchema, ExecutionStatus, type Resource, type SafetyRefusalSchema } from "../gen/seatbelt/v1/execution_pb.js";
 import { SessionState } from "../gen/seatbelt/v1/session_pb.js";
 import { type Frame, FrameType, encodeJsonFrame } from "../sandbox/frames.js";
-import type { LimitCounters } from "../sandbox/limits/cgroup-files.js";
 import type { SandboxExit, SandboxProcess } from "../sandbox/sandbox-process.js";
 import { Execution, type StopReason, type Task } from "./execution.js";
 import { SessionNotReadyError } from "./errors.js";
 import { parseJson, readCount } from "./frame-payloads.js";
 import { type SessionId, createExecutionId } from "./ids.js";
-import { applyExceededLimit, describeSandboxOomKill } from "./limit-result.js";
 import { LimitWatch } from "./limit-watch.js";
 import { OutputRelay } from "./output-relay.js";
 import { RestartWindow } from "./restart-window.js";
@@ -52,10 +50,6 @@ export class Session {
   private markReady: () => void = () => {};
   private failStart: (error: Error) => void = () => {};
   private readonly limitWatch: LimitWatch | undefined;
-  /** Cgroup counters read as the running execution started. */
-  private countersAtStart: LimitCounters | undefined;
-  /** True once every process was killed for a limit during the running execution. */
-  private killedAllSinceStart = false;
 
   private constructor(
     readonly options: SessionOptions,
@@ -305,8 +299,7 @@ export class Session {
     this.state = SessionState.BUSY;
     this.output.reset();
     this.timeoutTimer = setTimeout(() => this.stop(execution, "timeout"), execution.timeoutMs);
-    this.killedAllSinceStart = false;
-    this.countersAtStart = this.limitWatch?.read();
+    this.limitWatch?.beginExecution();
     // Without input, stdin is /dev/null in the sandbox: no pipe, no frames.
     const stdin = execution.stdin;
     if (stdin.closed && stdin.heldBytes === 0) {
@@ -426,32 +419,19 @@ export class Session {
     this.finishRunning();
   }
 
-  /**
-   * Emits the result once it is known whether a resource limit stopped the
-   * execution, and kills every process of a session that reached its
-   * process limit before the next execution starts.
-   */
+  /** Emits the result once it is known whether a resource limit stopped the execution. */
   private async finishWithinLimits(execution: Execution, result: ExecutionResult, watch: LimitWatch): Promise<void> {
-    const confinement = this.options.confinement!;
-    const before = this.countersAtStart;
-    const fullDisk = await confinement.findFullDisk(this.sandbox.hostInitPid);
-    const after = watch.read();
-    if (this.running !== execution) {
-      // The sandbox died meanwhile and its exit ended the execution.
-      return;
+    await watch.judgeResult(result, execution.task.kind, this.sandbox.hostInitPid);
+    // A sandbox that died meanwhile has ended the execution already.
+    if (this.running === execution) {
+      this.endExecution(execution, result);
+      this.finishRunning();
     }
-    watch.settle(after);
-    applyExceededLimit(result, { limits: confinement.limits, kind: execution.task.kind, before, after, fullDisk, killedAll: this.killedAllSinceStart });
-    this.endExecution(execution, result);
-    this.finishRunning();
   }
 
   /** Asks the sandbox to kill every process of the session, which replaces the interpreter. */
   private killEveryProcess(forkFailures: number): void {
     this.logger.warn({ forkFailures, maxProcesses: this.options.confinement?.limits.maxProcesses }, "session reached its process limit; killing every process of it");
-    if (this.running !== undefined) {
-      this.killedAllSinceStart = true;
-    }
     this.sandbox.send(encodeJsonFrame(FrameType.signal, 0, { action: "kill-all" }));
   }
 
@@ -467,7 +447,7 @@ export class Session {
     // any interpreter crash, and queued executions run in the new one.
     this.logger.error({ exitCode: exit.exitCode, signal: exit.signal, diagnostics: exit.diagnostics }, "sandbox exited unexpectedly");
     const detail = exit.diagnostics ? ` (${exit.diagnostics})` : "";
-    const outOfMemory = describeSandboxOomKill(this.options.confinement, this.countersAtStart, this.limitWatch?.read());
+    const outOfMemory = this.limitWatch?.describeSandboxExit();
     this.endRunningExecution(
       outOfMemory ?? {
         status: ExecutionStatus.CRASHED,
