@@ -54,7 +54,7 @@ describe("memory limit", () => {
 
 describe("memory held by files", () => {
   test.skipIf(!limitSupport.memoryCgroup)("filling /tmp stops as out of memory", async ({ client }) => {
-    // /tmp is a tmpfs, so its files are memory that no process holds and the
+    // /tmp is a tmpfs, so its files are memory that belongs to no process, and the
     // OOM killer may pick any process of the session, the supervisor too.
     const session = await client.createSession({ limits: { memoryBytes: 128n * MiB, diskBytes: 512n * MiB } });
 

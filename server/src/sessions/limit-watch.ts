@@ -12,7 +12,7 @@ const POLL_INTERVAL_MS = 200;
  * fork bomb that would keep retrying for ever, so every process of the
  * session is killed. That also happens while no execution runs, because a
  * bomb started in the background outlives the command that started it. At
- * the end of each execution it tells which limit, if any, stopped it.
+ * the end of each execution it finds which limit, if any, stopped it.
  */
 export class LimitWatch {
   /** Fork failures already acted on. */
