@@ -23,6 +23,10 @@ export const DEFAULT_KILL_GRACE_MS = 2_000;
 export const DEFAULT_SESSION_START_TIMEOUT_MS = 10_000;
 /** Time that a finished execution stays attachable with StreamOutput. @default 300000 */
 export const DEFAULT_FINISHED_RETENTION_MS = 300_000;
+/** Sandboxes kept started for sessions of the default launch. @default 2 */
+export const DEFAULT_WARM_POOL_SIZE = 2;
+/** Largest warm pool accepted, so a typo cannot start thousands of sandboxes. @default 64 */
+export const MAX_WARM_POOL_SIZE = 64;
 
 /** Bytes of events kept per execution for StreamOutput; older ones are dropped first. @default 8 MiB */
 export const DEFAULT_RETAINED_EVENT_BYTES = 8 * 1024 * 1024;
@@ -144,6 +148,13 @@ export const ServerConfigSchema = z
       .array(z.string().startsWith("/"))
       .default(() => [...DEFAULT_PYTHON_ENV_ROOTS])
       .describe("directories under which a session's python_env_path may lie; empty rejects every python_env_path"),
+    warmPoolSize: z
+      .number()
+      .int()
+      .min(0)
+      .max(MAX_WARM_POOL_SIZE)
+      .default(DEFAULT_WARM_POOL_SIZE)
+      .describe("sandboxes kept started ahead for sessions that set no options; 0 turns the warm pool off"),
     logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     cgroups: z
       .enum(["auto", "off"])

@@ -2,23 +2,27 @@ import { readFile, writeFile } from "node:fs/promises";
 import http2 from "node:http2";
 import type { AddressInfo } from "node:net";
 import { basename, join } from "node:path";
+import { create } from "@bufbuild/protobuf";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { Logger } from "pino";
 import { type ServerConfig, type ServerConfigInput, resolveConfig } from "./config.js";
 import { ExecutionService } from "./gen/seatbelt/v1/execution_pb.js";
 import { ServerInfoService } from "./gen/seatbelt/v1/server_info_pb.js";
-import { SessionService } from "./gen/seatbelt/v1/session_pb.js";
+import { CreateSessionRequestSchema, type Limits, SessionService } from "./gen/seatbelt/v1/session_pb.js";
 import { createLogger } from "./logger.js";
 import { describeProfiles } from "./profiles/predefined.js";
 import { createExecutionService } from "./rpc/execution-service.js";
 import { createServerInfoService } from "./rpc/server-info-service.js";
-import { createSessionService } from "./rpc/session-service.js";
+import { createSessionService, resolveNewSessionOptions } from "./rpc/session-service.js";
+import type { SessionPolicy } from "./rpc/validate.js";
+import type { ProfilePolicy } from "./profiles/resolve-request.js";
 import { BubblewrapBackend } from "./sandbox/bubblewrap/backend.js";
 import { LimitEnforcer } from "./sandbox/limits/limit-enforcer.js";
 import { readLimitPolicy } from "./sandbox/limits/session-limits.js";
 import { installRuntime } from "./sandbox/runtime-files.js";
 import { Heartbeat } from "./sessions/heartbeat.js";
 import { SessionRegistry, getWorkspacesDir } from "./sessions/registry.js";
+import { WarmPool } from "./sessions/warm-pool.js";
 import { removeTree } from "./sessions/workspace.js";
 import { assertSearchableBy, createInstanceDir, createPrivateDir, removeStaleInstanceDirs } from "./state-dir.js";
 
@@ -34,6 +38,8 @@ export interface SeatbeltServer {
   readonly registry: SessionRegistry;
   readonly backend: BubblewrapBackend;
   readonly limitEnforcer: LimitEnforcer;
+  /** Ready sandboxes for default sessions; undefined when the pool is off or no sandbox can start. */
+  readonly warmPool: WarmPool | undefined;
   /** Ends every session, removes every workspace and stops listening. */
   close(): Promise<void>;
 }
@@ -72,6 +78,29 @@ async function prepareInstanceDirs(config: ServerConfig, log: Logger): Promise<{
 }
 
 /**
+ * Creates the warm pool for sessions whose request sets nothing, with the
+ * options that such a request validates to, so that the pool's sandboxes
+ * are launched exactly like the ones they stand in for.
+ */
+async function createWarmPool(
+  config: ServerConfig,
+  policy: SessionPolicy & ProfilePolicy,
+  services: { backend: BubblewrapBackend; limitEnforcer: LimitEnforcer; logger: Logger; workspacesDir: string },
+): Promise<WarmPool | undefined> {
+  if (config.warmPoolSize === 0 || !services.backend.status.available) {
+    return undefined;
+  }
+  return new WarmPool({
+    ...services,
+    size: config.warmPoolSize,
+    defaultOptions: await resolveNewSessionOptions(create(CreateSessionRequestSchema), policy),
+    sandboxUid: config.sandboxUid,
+    sandboxGid: config.sandboxGid,
+    startTimeoutMs: config.sessionStartTimeoutMs,
+  });
+}
+
+/**
  * Starts a server: installs the runtime, checks the sandbox backend and
  * listens on one HTTP/2 port that serves the gRPC, gRPC-Web and Connect
  * protocols.
@@ -102,6 +131,8 @@ export async function startServer(input: ServerConfigInput = {}, logger?: Logger
   });
   log.info({ limits: limitEnforcer.enforcement }, "resource limits");
 
+  const sessionPolicy = { ...config, resolveLimits: (limits: Limits | undefined) => limitEnforcer.resolve(limits) };
+  const warmPool = await createWarmPool(config, sessionPolicy, { backend, limitEnforcer, logger: log, workspacesDir });
   const registry = new SessionRegistry({
     backend,
     logger: log,
@@ -116,13 +147,15 @@ export async function startServer(input: ServerConfigInput = {}, logger?: Logger
     sessionIdleTimeoutMs: config.sessionIdleTimeoutMs,
     sessionMaxLifetimeMs: config.sessionMaxLifetimeMs,
     limitEnforcer,
+    warmPool,
   });
+  warmPool?.start();
   const heartbeat = new Heartbeat(config.keepaliveIntervalMs);
 
   const [version, profiles] = await Promise.all([readVersion(), describeProfiles()]);
   const handler = connectNodeAdapter({
     routes(router) {
-      router.service(SessionService, createSessionService(registry, backend, { ...config, resolveLimits: (limits) => limitEnforcer.resolve(limits) }));
+      router.service(SessionService, createSessionService(registry, backend, sessionPolicy));
       router.service(ExecutionService, createExecutionService(registry, config, heartbeat));
       router.service(ServerInfoService, createServerInfoService({ version, backend, profiles, defaultPython: config.python, config, limits: limitEnforcer.describe() }));
     },
@@ -171,5 +204,5 @@ export async function startServer(input: ServerConfigInput = {}, logger?: Logger
     return closing;
   };
 
-  return { url: `http://${host}:${port}`, port, config, registry, backend, limitEnforcer, close };
+  return { url: `http://${host}:${port}`, port, config, registry, backend, limitEnforcer, warmPool, close };
 }

@@ -24,5 +24,6 @@ export function toSessionMessage(session: Session): SessionMessage {
     lastActiveAt: timestampFromDate(new Date(session.lastActiveAt)),
     expiresAt: timestampFromDate(session.expiresAt),
     ...describeResources(session.options.confinement),
+    fromWarmPool: session.fromWarmPool,
   });
 }

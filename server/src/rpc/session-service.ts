@@ -1,11 +1,11 @@
 import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
-import type { SessionService } from "../gen/seatbelt/v1/session_pb.js";
+import type { CreateSessionRequest, SessionService } from "../gen/seatbelt/v1/session_pb.js";
 import { type ProfilePolicy, resolveProfileSettings } from "../profiles/resolve-request.js";
 import type { BubblewrapBackend } from "../sandbox/bubblewrap/backend.js";
 import { LimitReachedError, SessionNotReadyError, ShuttingDownError } from "../sessions/errors.js";
 import { ProfileRejectedError } from "../sandbox/bubblewrap/compile.js";
 import { SbplError } from "../sbpl/reader.js";
-import type { SessionRegistry } from "../sessions/registry.js";
+import type { NewSessionOptions, SessionRegistry } from "../sessions/registry.js";
 import type { Session } from "../sessions/session.js";
 import { toSessionMessage } from "./convert.js";
 import { type SessionPolicy, validateCreateSession } from "./validate.js";
@@ -45,6 +45,17 @@ export function toConnectError(error: unknown): ConnectError {
   return new ConnectError(`sandbox failed to start: ${(error as Error).message}`, Code.Unavailable, undefined, undefined, error);
 }
 
+/**
+ * Validates a CreateSessionRequest and resolves its profile into the
+ * options of a new session.
+ * @throws ConnectError for an invalid or unsupported request; SbplError for an invalid profile.
+ */
+export async function resolveNewSessionOptions(request: CreateSessionRequest, policy: SessionPolicy & ProfilePolicy): Promise<NewSessionOptions> {
+  const options = validateCreateSession(request, policy);
+  const { profile, pythonEnv } = await resolveProfileSettings(options.profile, policy);
+  return { env: options.env, profile, pythonEnv, outputBytes: options.outputBytes, safety: options.safety, limits: options.limits };
+}
+
 /** Handlers of seatbelt.v1.SessionService. */
 export function createSessionService(registry: SessionRegistry, backend: BubblewrapBackend, policy: SessionPolicy & ProfilePolicy): ServiceImpl<typeof SessionService> {
   return {
@@ -55,8 +66,7 @@ export function createSessionService(registry: SessionRegistry, backend: Bubblew
       }
       let session: Session;
       try {
-        const { profile, pythonEnv } = await resolveProfileSettings(options.profile, policy);
-        session = await registry.create({ env: options.env, profile, pythonEnv, outputBytes: options.outputBytes, safety: options.safety, limits: options.limits });
+        session = await registry.create(await resolveNewSessionOptions(request, policy));
       } catch (error) {
         throw toConnectError(error);
       }

@@ -7,6 +7,7 @@ import type { Execution, StopReason, Task } from "./execution.js";
 import { type ExecutionId, type SessionId, createSessionId } from "./ids.js";
 import { Session, type SessionContext, type SubmitOptions } from "./session.js";
 import { SessionSweeper } from "./sweeper.js";
+import type { WarmPool } from "./warm-pool.js";
 import type { SafetyOptions } from "../safety/options.js";
 import type { LimitEnforcer } from "../sandbox/limits/limit-enforcer.js";
 import type { SessionConfinement } from "../sandbox/limits/session-confinement.js";
@@ -27,6 +28,8 @@ export interface RegistryOptions extends SessionContext {
   readonly sessionIdleTimeoutMs: number;
   /** Confines each session's sandbox; unset runs sessions without limits. */
   readonly limitEnforcer?: LimitEnforcer | undefined;
+  /** Ready sandboxes for sessions of the default launch; unset starts every sandbox on request. */
+  readonly warmPool?: WarmPool | undefined;
 }
 
 /** Options of a new session after validation. */
@@ -90,8 +93,9 @@ export class SessionRegistry {
   }
 
   /**
-   * Creates a workspace, plans the sandbox from the profile and starts it;
-   * removes the workspace again if any step fails.
+   * Creates a workspace, plans the sandbox from the profile and starts it,
+   * or takes all three from the warm pool when the request is the default
+   * launch; removes the workspace again if any step fails.
    * @throws LimitReachedError when maxSessions sessions exist or are starting.
    * @throws ShuttingDownError once the server is shutting down.
    */
@@ -99,6 +103,23 @@ export class SessionRegistry {
     this.assertOpen();
     if (this.sessions.size + this.starting >= this.options.maxSessions) {
       throw new LimitReachedError(`the server already has its maximum of ${this.options.maxSessions} sessions (maxSessions); delete one first`);
+    }
+    const pooled = this.options.warmPool?.take(request);
+    if (pooled !== undefined) {
+      const { id, workspaceDir, prepared, confinement } = pooled;
+      const session = await Session.start(
+        { id, workspaceDir, env: request.env, profileName: request.profile.name, outputBytes: request.outputBytes, safety: request.safety, prepared, confinement },
+        this.options,
+        pooled,
+      );
+      if (this.closing) {
+        await session.close("shutdown");
+        await this.release(confinement);
+        await this.removeWorkspace(workspaceDir);
+        this.assertOpen();
+      }
+      this.sessions.set(id, session);
+      return session;
     }
     this.starting++;
     let workspaceDir: string | undefined;
@@ -201,6 +222,7 @@ export class SessionRegistry {
   async closeAll(reason: StopReason): Promise<void> {
     this.closing = true;
     this.sweeper.stop();
+    const warmPool = this.options.warmPool?.close();
     await this.pool?.close();
     const ids = [...this.sessions.keys()];
     const results = await Promise.allSettled(ids.map((id) => this.delete(id, reason)));
@@ -209,6 +231,7 @@ export class SessionRegistry {
         this.logger.error({ err: result.reason }, "failed to close a session");
       }
     }
+    await warmPool;
   }
 }
 

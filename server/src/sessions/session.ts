@@ -3,6 +3,7 @@ import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { Logger } from "pino";
 import { type ExecutionResult, ExecutionResultSchema, ExecutionStatus, type Resource, type SafetyRefusalSchema } from "../gen/seatbelt/v1/execution_pb.js";
 import { SessionState } from "../gen/seatbelt/v1/session_pb.js";
+import type { BubblewrapBackend } from "../sandbox/bubblewrap/backend.js";
 import { type Frame, FrameType, encodeJsonFrame } from "../sandbox/frames.js";
 import type { SandboxExit, SandboxProcess } from "../sandbox/sandbox-process.js";
 import { Execution, type StopReason, type Task } from "./execution.js";
@@ -23,6 +24,41 @@ export type { SessionContext, SessionOptions, SubmitOptions } from "./session-op
 
 const STREAM_NAMES = { [FrameType.stdout]: "stdout", [FrameType.stderr]: "stderr" } as const;
 
+/** Callbacks that receive a sandbox's frames and its exit. */
+export interface SandboxHandlers {
+  readonly onFrame: (frame: Frame) => void;
+  readonly onExit: (exit: SandboxExit) => void;
+}
+
+/** A sandbox that has already sent READY, such as one from the warm pool. */
+export interface StartedSandbox {
+  readonly sandbox: SandboxProcess;
+  readonly pythonVersion: string;
+  /** Routes the sandbox's frames and exit to a session from now on. */
+  attach(handlers: SandboxHandlers): void;
+}
+
+/**
+ * Starts the sandbox of a session with these options. Sessions and the
+ * warm pool both start sandboxes here, so a pooled sandbox is launched
+ * exactly like the one that a session with the same options would start.
+ */
+export function startSessionSandbox(
+  backend: BubblewrapBackend,
+  options: Pick<SessionOptions, "workspaceDir" | "prepared" | "env" | "safety" | "confinement">,
+  handlers: SandboxHandlers,
+): SandboxProcess {
+  return backend.start({
+    workspaceDir: options.workspaceDir,
+    prepared: options.prepared,
+    sessionEnv: options.env,
+    pythonSafety: options.safety.python,
+    confinement: options.confinement,
+    onFrame: handlers.onFrame,
+    onExit: handlers.onExit,
+  });
+}
+
 /**
  * One session: its sandbox, its queue of executions, and its counters.
  * Executions run one at a time, in the order they were submitted.
@@ -37,6 +73,8 @@ export class Session {
   sessionRestarts = 0;
   /** Time of the last execution's end, or of the creation, in ms since the epoch. */
   lastActiveAt = Date.now();
+  /** True when the session's first sandbox came from the warm pool. */
+  fromWarmPool = false;
 
   private sandbox!: SandboxProcess;
   private readonly logger: Logger;
@@ -64,13 +102,32 @@ export class Session {
 
   /**
    * Starts a session's sandbox and resolves once its interpreter is ready.
+   * A sandbox that was started ahead is adopted instead; later replacements
+   * are launched as usual.
    * @throws Error with bubblewrap's own message when the sandbox does not start.
    */
-  static async start(options: SessionOptions, context: SessionContext): Promise<Session> {
+  static async start(options: SessionOptions, context: SessionContext, started?: StartedSandbox): Promise<Session> {
     const session = new Session(options, context);
-    await session.launchSandbox();
+    if (started === undefined) {
+      await session.launchSandbox();
+    } else {
+      session.adoptSandbox(started);
+    }
     session.limitWatch?.start();
     return session;
+  }
+
+  private adoptSandbox(started: StartedSandbox): void {
+    const sandbox = started.sandbox;
+    this.sandbox = sandbox;
+    this.pythonVersion = started.pythonVersion;
+    this.fromWarmPool = true;
+    started.attach({
+      onFrame: (frame) => sandbox === this.sandbox && this.handleFrame(frame),
+      onExit: (exit) => sandbox === this.sandbox && this.handleSandboxExit(exit),
+    });
+    this.state = SessionState.IDLE;
+    this.logger.info({ pid: sandbox.pid, python: this.pythonVersion }, "sandbox taken from the warm pool");
   }
 
   /**
@@ -88,12 +145,7 @@ export class Session {
       this.failStart = reject;
     });
     // Frames and the exit of a sandbox that has been replaced are ignored.
-    const sandbox: SandboxProcess = this.context.backend.start({
-      workspaceDir: this.options.workspaceDir,
-      prepared: this.options.prepared,
-      sessionEnv: this.options.env,
-      pythonSafety: this.options.safety.python,
-      confinement: this.options.confinement,
+    const sandbox: SandboxProcess = startSessionSandbox(this.context.backend, this.options, {
       onFrame: (frame) => sandbox === this.sandbox && this.handleFrame(frame),
       onExit: (exit) => sandbox === this.sandbox && this.handleSandboxExit(exit),
     });
