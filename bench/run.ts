@@ -1,0 +1,181 @@
+/**
+ * Runs every benchmark workload against Seatbelt and its alternatives and
+ * writes bench/results/: report.md, results.json and latency.svg.
+ *
+ * Usage: npm run bench [-- --quick]
+ */
+import { execSync } from "node:child_process";
+import { mkdir, writeFile } from "node:fs/promises";
+import { cpus, loadavg, release } from "node:os";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { Alternative, type AlternativeName } from "./alternatives.js";
+import { renderLatencyChart } from "./chart.js";
+import { PipeChild } from "./floor.js";
+import { readTreePssBytes, readProcessTree } from "./memory.js";
+import { checkTargets, renderMarkdown, summarizeLatencies } from "./report.js";
+import type { BenchResult, BenchRun, LatencyResult, MetricResult, SkippedSystem } from "./results.js";
+import { type SeatbeltUnderTest, startSeatbelt } from "./seatbelt.js";
+import { ensureVenv } from "./venv.js";
+import { measureRoundTrip } from "./workloads/round-trip.js";
+import { measureScale } from "./workloads/scale.js";
+import { measureStart } from "./workloads/start.js";
+import { measureStreaming } from "./workloads/streaming.js";
+
+const RESULTS_DIR = fileURLToPath(new URL("./results/", import.meta.url));
+/** Interpreter of the sandboxes and of the alternatives' virtual environment. */
+const PYTHON = "/usr/bin/python3";
+const BUBBLEWRAP = "/usr/bin/bwrap";
+/** Warm pool of the server that the pooled start and the round trips use. */
+const BENCH_POOL_SIZE = 4;
+const MIB = 1024 * 1024;
+
+/** Sample counts, sizes and durations; --quick cuts them to finish in under two minutes. */
+const PLANS = {
+  full: { roundTrip: 1000, tinyagentCalls: 10, rounds: 10, stateSizes: [1, 10, 100], stateCount: 300, stateTinyagentCalls: 3, start: 30, tinyagentStarts: 3, firstChunk: 300, megabytes: 100, repeats: 3, tinyagentMegabytes: 10, sessionCounts: [50, 100, 200], loadMs: 5_000 },
+  quick: { roundTrip: 200, tinyagentCalls: 2, rounds: 4, stateSizes: [1, 10, 100], stateCount: 100, stateTinyagentCalls: 0, start: 8, tinyagentStarts: 1, firstChunk: 100, megabytes: 100, repeats: 1, tinyagentMegabytes: 0, sessionCounts: [50], loadMs: 2_000 },
+};
+
+function log(message: string): void {
+  process.stderr.write(`bench: ${message}\n`);
+}
+
+function readCommand(command: string): string {
+  try {
+    return execSync(command, { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+  } catch {
+    return "unknown";
+  }
+}
+
+async function openAlternatives(venvPromise: ReturnType<typeof ensureVenv>, skipped: SkippedSystem[]): Promise<Alternative[]> {
+  const venv = await venvPromise;
+  const alternatives: Alternative[] = [];
+  for (const name of ["jupyter", "tinyagent"] as AlternativeName[]) {
+    try {
+      const alternative = await Alternative.start(name, venv);
+      await alternative.open();
+      alternatives.push(alternative);
+    } catch (error) {
+      skipped.push({ workload: "all", system: name, reason: `could not start: ${(error as Error).message}` });
+    }
+  }
+  return alternatives;
+}
+
+async function measureIdleMemory(alternatives: readonly Alternative[], floor: PipeChild): Promise<MetricResult[]> {
+  const tree = await readProcessTree();
+  const results: MetricResult[] = [];
+  const add = (system: string, bytes: number, note: string) => results.push({ kind: "metric", workload: "idle session memory", system, metric: "PSS", value: bytes / MIB, unit: "MiB", note });
+  add("floor: pipe child", await readTreePssBytes(floor.pid, tree), "one python3 process");
+  for (const alternative of alternatives.filter((candidate) => candidate.name === "jupyter")) {
+    const { pid } = await alternative.open();
+    if (pid !== undefined) {
+      add(alternative.name, await readTreePssBytes(pid, tree), "a fresh kernel process");
+    }
+  }
+  return results;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { quick: { type: "boolean", default: false } } });
+  const quick = values.quick ?? false;
+  const plan = quick ? PLANS.quick : PLANS.full;
+  const startedAt = new Date().toISOString();
+  const results: BenchResult[] = [];
+  const skipped: SkippedSystem[] = [];
+
+  log("installing the alternatives and starting servers");
+  const venvPromise = ensureVenv(PYTHON);
+  const venv = await venvPromise;
+  const pooled = await startSeatbelt(BENCH_POOL_SIZE);
+  const cold = await startSeatbelt(0);
+  const servers: SeatbeltUnderTest[] = [pooled, cold];
+  const alternatives = await openAlternatives(venvPromise, skipped);
+  const floor = new PipeChild(PYTHON);
+
+  try {
+    log("round trip");
+    const session = await pooled.client.createSession();
+    await Promise.all([session.runPython("x = 0"), floor.run("x = 0"), ...alternatives.map((alternative) => alternative.run("x = 0", 1))]);
+    const roundTripPlan = { code: "x += 1", rounds: plan.rounds };
+    results.push(...(await measureRoundTrip({ seatbelt: session, floor, alternatives }, { ...roundTripPlan, workload: "round trip", count: plan.roundTrip, slowCount: plan.tinyagentCalls })));
+
+    const stateAlternatives = alternatives.filter((alternative) => alternative.name !== "tinyagent" || plan.stateTinyagentCalls > 0);
+    if (stateAlternatives.length < alternatives.length) {
+      skipped.push({ workload: "growing state", system: "tinyagent", reason: "left out of --quick: each call takes seconds" });
+    }
+    for (const megabytes of plan.stateSizes) {
+      log(`round trip with ${megabytes} MB of state`);
+      const setState = `import os\ndata = os.urandom(${megabytes * 1_000_000})`;
+      await Promise.all([session.runPython(setState), floor.run(setState), ...stateAlternatives.map((alternative) => alternative.run(setState, 1))]);
+      const workload = `round trip, ${megabytes} MB state`;
+      results.push(...(await measureRoundTrip({ seatbelt: session, floor, alternatives: stateAlternatives }, { ...roundTripPlan, workload, count: plan.stateCount, slowCount: plan.stateTinyagentCalls })));
+    }
+    await session.runPython("del data");
+    await Promise.all([floor.run("del data"), ...stateAlternatives.map((alternative) => alternative.run("del data", 1))]);
+
+    log("start");
+    results.push(...(await measureStart({ cold, pooled, python: PYTHON, bubblewrap: BUBBLEWRAP, alternatives }, { count: plan.start, slowCount: plan.tinyagentStarts, rounds: plan.rounds })));
+
+    log("streaming");
+    skipped.push({ workload: "first chunk", system: "tinyagent", reason: "execute_python returns output only when the call ends, so its first chunk is the whole call" });
+    if (plan.tinyagentMegabytes === 0) {
+      skipped.push({ workload: "stdout throughput", system: "tinyagent", reason: "left out of --quick" });
+    }
+    results.push(...(await measureStreaming(session, PYTHON, alternatives, { firstChunkCount: plan.firstChunk, rounds: plan.rounds, megabytes: plan.megabytes, repeats: plan.repeats, slowMegabytes: plan.tinyagentMegabytes })));
+    await session.close();
+
+    log("idle memory");
+    results.push(...(await measureIdleMemory(alternatives, floor)));
+
+    log(`scale: ${plan.sessionCounts.join(", ")} sessions`);
+    results.push(...(await measureScale(cold, { sessionCounts: plan.sessionCounts, loadMs: plan.loadMs })));
+  } finally {
+    floor.close();
+    await Promise.all([...servers.map((server) => server.stop()), ...alternatives.map((alternative) => alternative.stop())]);
+  }
+
+  const environment = {
+    "seatbelt commit": readCommand("git rev-parse --short HEAD") + (readCommand("git status --porcelain --untracked-files=no") === "" ? "" : " (with uncommitted changes)"),
+    node: process.version,
+    python: readCommand(`${PYTHON} --version`),
+    bubblewrap: readCommand(`${BUBBLEWRAP} --version`),
+    kernel: release(),
+    cpus: `${cpus().length} × ${cpus()[0]?.model ?? "unknown"}`,
+    "load average at the end": loadavg().map((value) => value.toFixed(2)).join(", "),
+    ...Object.fromEntries(Object.entries(venv.versions).map(([name, version]) => [name, version])),
+  };
+  const run: BenchRun = { startedAt, quick, environment, results, skipped };
+  await writeResults(run);
+}
+
+function findSamples(run: BenchRun, workload: string, system: string): number[] {
+  const result = run.results.find((candidate): candidate is LatencyResult => candidate.kind === "latency" && candidate.workload === workload && candidate.system === system);
+  return [...(result?.samplesMs ?? [])].sort((a, b) => a - b);
+}
+
+async function writeResults(run: BenchRun): Promise<void> {
+  const latencies = summarizeLatencies(run);
+  const metrics = run.results.filter((result) => result.kind === "metric");
+  const targets = checkTargets(latencies, metrics);
+  const notes = [
+    "Every system runs on the same machine as the benchmark's client; Seatbelt's server runs in a process of its own. On a busy machine the absolute numbers are noisy, and the ratios within one run, taken in alternating rounds, are the better guide.",
+    "tinyagent is tinyagent-py's BubblewrapProvider.execute_python, run for real: each call starts a new bubblewrap sandbox and Python, imports tinyagent there and loads and saves the variables with cloudpickle.",
+  ];
+  const groups = [...new Set(latencies.map((row) => row.workload))].map((workload) => ({
+    workload,
+    rows: latencies
+      .filter((row) => row.workload === workload)
+      .map((summary) => ({ summary, sorted: findSamples(run, workload, summary.system) })),
+  }));
+
+  await mkdir(RESULTS_DIR, { recursive: true });
+  const json = { startedAt: run.startedAt, quick: run.quick, environment: run.environment, targets, latencies, metrics, skipped: run.skipped };
+  await writeFile(new URL("results.json", `file://${RESULTS_DIR}`), `${JSON.stringify(json, null, 2)}\n`);
+  await writeFile(new URL("report.md", `file://${RESULTS_DIR}`), renderMarkdown(run, latencies, targets, notes));
+  await writeFile(new URL("latency.svg", `file://${RESULTS_DIR}`), renderLatencyChart(groups));
+  log(`wrote ${RESULTS_DIR}report.md, results.json and latency.svg`);
+}
+
+await main();
