@@ -16,9 +16,14 @@ export interface SeatbeltUnderTest {
   stop(): Promise<void>;
 }
 
-/** Starts a server on a free loopback port with the given warm pool size. */
+/**
+ * Starts a server on a free loopback port with the given warm pool size.
+ * SEATBELT_BENCH_SERVER_NODE_ARGS adds Node options to the server process,
+ * such as "--cpu-prof --cpu-prof-dir=profiles" to profile it.
+ */
 export async function startSeatbelt(warmPoolSize: number): Promise<SeatbeltUnderTest> {
-  const { process: server, greeting } = await LineProcess.start(process.execPath, ["--import", "tsx", SERVER_PROCESS, JSON.stringify({ warmPoolSize })]);
+  const nodeArgs = (process.env.SEATBELT_BENCH_SERVER_NODE_ARGS ?? "").split(" ").filter((arg) => arg !== "");
+  const { process: server, greeting } = await LineProcess.start(process.execPath, [...nodeArgs, "--import", "tsx", SERVER_PROCESS, JSON.stringify({ warmPoolSize })]);
   const url = greeting.url as string;
   return {
     url,

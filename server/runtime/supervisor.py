@@ -17,6 +17,7 @@ Everything here runs inside the sandbox, so the server treats every frame
 from it as untrusted input.
 """
 
+import fcntl
 import json
 import os
 import selectors
@@ -34,12 +35,17 @@ from seatbelt_runtime import interpreter, limits, protocol  # noqa: E402
 CONTROL_IN_FD = 3
 EVENTS_OUT_FD = 4
 READ_CHUNK_BYTES = 64 * 1024
+# Output is read in pieces of up to 1 MiB through pipes of that size, so a
+# flood of output crosses into the supervisor and on to the server in a
+# sixteenth of the reads, writes and wake-ups of 64 KiB pieces. The server
+# cuts it into chunks of 64 KiB for clients.
+OUTPUT_READ_BYTES = 1024 * 1024
 LATE_OUTPUT_REPORT_INTERVAL_S = 1.0
 SIGNALS_BY_ACTION = {"interrupt": signal.SIGINT, "terminate": signal.SIGTERM, "kill": signal.SIGKILL}
 
 
 def send(frame_type, execution, payload=b""):
-    protocol.write_all(EVENTS_OUT_FD, protocol.encode(frame_type, execution, payload))
+    protocol.write_frame(EVENTS_OUT_FD, frame_type, execution, payload)
 
 
 def send_json(frame_type, execution, value):
@@ -85,9 +91,22 @@ class Execution:
         for frame_type in (protocol.STDOUT, protocol.STDERR):
             read_end, write_end = os.pipe()
             os.set_blocking(read_end, False)
+            _enlarge_pipe(read_end)
             self.pipes[read_end] = frame_type
             child_ends.append(write_end)
         return child_ends
+
+
+def _enlarge_pipe(fd):
+    """Grow a pipe's buffer to OUTPUT_READ_BYTES where the kernel allows it.
+
+    Linux refuses (EPERM) once the sandbox user's pipes hold more than
+    fs.pipe-user-pages-soft pages, and the pipe then keeps its 64 KiB.
+    """
+    try:
+        fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, OUTPUT_READ_BYTES)
+    except OSError:
+        pass
 
 
 def _close_all_but(*keep):
@@ -388,7 +407,7 @@ class Supervisor:
 
     def _on_output(self, fd):
         try:
-            data = os.read(fd, READ_CHUNK_BYTES)
+            data = os.read(fd, OUTPUT_READ_BYTES)
         except BlockingIOError:
             return
         if not data:
@@ -420,7 +439,7 @@ class Supervisor:
         for fd, frame_type in list(execution.pipes.items()):
             while True:
                 try:
-                    data = os.read(fd, READ_CHUNK_BYTES)
+                    data = os.read(fd, OUTPUT_READ_BYTES)
                 except BlockingIOError:
                     break
                 if not data:
@@ -524,6 +543,7 @@ def _set_dumpable(dumpable):
 
 def main():
     _close_inherited_fds()
+    _enlarge_pipe(EVENTS_OUT_FD)
     _set_dumpable(False)
     init = read_init()
     limits.apply_rlimits(init.get("rlimits", {}))

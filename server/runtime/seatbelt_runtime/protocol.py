@@ -49,6 +49,17 @@ def write_all(fd, data):
         view = view[written:]
 
 
+def write_frame(fd, frame_type, execution, payload=b""):
+    """Write one frame to a blocking file descriptor without copying the payload."""
+    header = HEADER.pack(len(payload), frame_type, execution)
+    written = os.writev(fd, [header, payload])
+    if written < len(header):
+        write_all(fd, header[written:])
+        written = len(header)
+    if written < len(header) + len(payload):
+        write_all(fd, memoryview(payload)[written - len(header) :])
+
+
 class FrameReader:
     """Splits a byte stream into (type, execution, payload) frames."""
 

@@ -73,6 +73,21 @@ describe("FrameDecoder.push", () => {
     expect(describeFrames(frames)).toEqual([{ type: FrameType.result, execution: 9, payload: Buffer.from('{"status":"ok"}').toString("hex") }]);
   });
 
+  test("large frame over many reads", () => {
+    const payload = Buffer.alloc(1024 * 1024 + 3, 0x61);
+    const encoded = Buffer.concat([encodeFrame(FrameType.stdout, 2, payload), encodeFrame(FrameType.stderr, 2, Buffer.from("tail"))]);
+    const decoder = new FrameDecoder();
+    const frames: Frame[] = [];
+
+    for (let start = 0; start < encoded.length; start += 65_536) {
+      frames.push(...decoder.push(encoded.subarray(start, start + 65_536)));
+    }
+
+    expect(frames).toHaveLength(2);
+    expect(frames[0]!.payload.equals(payload)).toBe(true);
+    expect(frames[1]!.payload.toString()).toBe("tail");
+  });
+
   test("two frames split at every boundary", () => {
     const encoded = Buffer.concat([encodeFrame(FrameType.stdout, 1, Buffer.from("ab")), encodeFrame(FrameType.stderr, 1, Buffer.from("cd"))]);
     const expected = [

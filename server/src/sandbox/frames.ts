@@ -56,16 +56,32 @@ export function encodeJsonFrame(type: FrameTypeNumber, execution: number, value:
 /** Splits a byte stream from a sandbox into frames. */
 export class FrameDecoder {
   private pending: Buffer = Buffer.alloc(0);
+  /**
+   * Chunks that arrived after pending while a frame larger than one read is
+   * incomplete. They are joined once the frame is complete, so a frame that
+   * spans n reads costs one copy instead of n growing ones.
+   */
+  private parts: Buffer[] = [];
+  private partsBytes = 0;
+  /** Bytes that pending plus parts must reach before the next frame is complete. */
+  private neededBytes = HEADER_BYTES;
 
   /**
    * Adds bytes and returns the frames they complete.
    * @throws Error when a frame announces a payload over MAX_FRAME_PAYLOAD_BYTES.
    */
   push(chunk: Buffer): Frame[] {
-    this.pending = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
+    if (this.pending.length + this.partsBytes + chunk.length < this.neededBytes) {
+      this.parts.push(chunk);
+      this.partsBytes += chunk.length;
+      return [];
+    }
+    this.pending = this.pending.length === 0 && this.parts.length === 0 ? chunk : Buffer.concat([this.pending, ...this.parts, chunk]);
+    this.parts = [];
+    this.partsBytes = 0;
+
     const frames: Frame[] = [];
     let offset = 0;
-
     while (this.pending.length - offset >= HEADER_BYTES) {
       const length = this.pending.readUInt32BE(offset);
       if (length > MAX_FRAME_PAYLOAD_BYTES) {
@@ -84,6 +100,7 @@ export class FrameDecoder {
     }
 
     this.pending = offset === this.pending.length ? Buffer.alloc(0) : this.pending.subarray(offset);
+    this.neededBytes = this.pending.length >= HEADER_BYTES ? HEADER_BYTES + this.pending.readUInt32BE(0) : HEADER_BYTES;
     return frames;
   }
 }
