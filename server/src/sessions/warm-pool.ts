@@ -13,6 +13,9 @@ import { createWorkspace, removeTree } from "./workspace.js";
 /** Time before the pool tries again after a sandbox failed to start. @default 1000 */
 const FILL_RETRY_DELAY_MS = 1_000;
 
+/** Time between a take and the start of the refill. @default 100 */
+const REFILL_DELAY_MS = 100;
+
 /** What the pool needs from the server. */
 export interface WarmPoolOptions {
   /** Number of ready sandboxes to keep; 0 turns the pool off. */
@@ -64,6 +67,7 @@ export class WarmPool {
   private filling: Promise<void> | undefined;
   private closed = false;
   private retryTimer: NodeJS.Timeout | undefined;
+  private refillTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: WarmPoolOptions) {}
 
@@ -90,7 +94,7 @@ export class WarmPool {
     while (entry !== undefined && !entry.sandbox.running) {
       entry = this.ready.shift();
     }
-    this.fill();
+    this.scheduleRefill();
     return entry;
   }
 
@@ -106,8 +110,24 @@ export class WarmPool {
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.retryTimer);
+    clearTimeout(this.refillTimer);
     await this.filling;
     await Promise.all(this.ready.splice(0).map((entry) => this.discard(entry)));
+  }
+
+  /**
+   * Refills a little later rather than at once. Starting a sandbox blocks
+   * the event loop while bubblewrap is spawned and then keeps a core busy
+   * while Python starts, which would delay the reply to the request that
+   * took a sandbox and its first execution.
+   */
+  private scheduleRefill(): void {
+    if (this.refillTimer === undefined && !this.closed) {
+      this.refillTimer = setTimeout(() => {
+        this.refillTimer = undefined;
+        this.fill();
+      }, REFILL_DELAY_MS).unref();
+    }
   }
 
   private fill(): void {
