@@ -17,6 +17,14 @@ export interface StartTargets {
   readonly alternatives: readonly Alternative[];
 }
 
+/**
+ * Pause before each warm-pool sample and each run of the idle reference.
+ * After a pause every process involved has to be woken and scheduled
+ * again, which on a loaded machine costs more than the work itself, so the
+ * reference row shows that cost apart from the pool's.
+ */
+const IDLE_PAUSE_MS = 100;
+
 /** Sample counts of the start workload. */
 export interface StartPlan {
   readonly count: number;
@@ -37,6 +45,10 @@ async function timeSeatbeltStart(server: SeatbeltUnderTest): Promise<{ ms: numbe
   return { ms, fromWarmPool: session.info.fromWarmPool };
 }
 
+function pause(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, IDLE_PAUSE_MS));
+}
+
 async function repeat(count: number, measure: () => Promise<number>): Promise<number[]> {
   const samples: number[] = [];
   for (let index = 0; index < count; index++) {
@@ -48,6 +60,7 @@ async function repeat(count: number, measure: () => Promise<number>): Promise<nu
 /** Measures the start of a session and its first result, cold and from a warm pool, against the alternatives. */
 export async function measureStart(targets: StartTargets, plan: StartPlan): Promise<LatencyResult[]> {
   let poolMisses = 0;
+  const idleSession = await targets.pooled.client.createSession();
   const systems: BatchedSystem[] = [
     {
       name: SEATBELT,
@@ -64,9 +77,22 @@ export async function measureStart(targets: StartTargets, plan: StartPlan): Prom
       runBatch: (count) =>
         repeat(count, async () => {
           await targets.pooled.waitForPool();
+          await pause();
           const { ms, fromWarmPool } = await timeSeatbeltStart(targets.pooled);
           poolMisses += fromWarmPool ? 0 : 1;
           return ms;
+        }),
+    },
+    {
+      name: "seatbelt, idle session (reference)",
+      count: plan.count,
+      warmUp: async () => void (await idleSession.runPython("1")),
+      runBatch: (count) =>
+        repeat(count, async () => {
+          await pause();
+          const start = process.hrtime.bigint();
+          await idleSession.runPython("1");
+          return elapsedMs(start);
         }),
     },
     {
@@ -87,8 +113,13 @@ export async function measureStart(targets: StartTargets, plan: StartPlan): Prom
     }),
   ];
   const samples = await alternate(systems, plan.rounds);
+  await idleSession.close();
   return [...samples].map(([system, samplesMs]) => {
-    const note = system === "seatbelt, warm pool" && poolMisses > 0 ? `${poolMisses} samples found the pool empty` : undefined;
+    const notes: Record<string, string> = {
+      "seatbelt, warm pool": `after a ${IDLE_PAUSE_MS} ms pause${poolMisses > 0 ? `; ${poolMisses} samples found the pool empty` : ""}`,
+      "seatbelt, idle session (reference)": `the result of 1 in an existing session after a ${IDLE_PAUSE_MS} ms pause`,
+    };
+    const note = notes[system];
     return { kind: "latency" as const, workload: "start", system, samplesMs, ...(note === undefined ? {} : { note }) };
   });
 }
