@@ -45,7 +45,7 @@ export class PipeChild {
   }
 }
 
-/** Times start-up of a child, its first result and its exit. */
+/** Times the start of a pipe child and the result of `1` from it. */
 export async function timePipeChildStart(python: string): Promise<number> {
   const start = process.hrtime.bigint();
   const child = new PipeChild(python);

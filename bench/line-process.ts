@@ -2,8 +2,8 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 
 /**
- * A child process that takes one JSON request per stdin line and answers
- * each with one JSON line on stdout, in order. Its first line is a greeting
+ * A child process that reads one JSON request per stdin line and replies
+ * to each with one JSON line on stdout, in order. Its first line is a greeting
  * that start() returns.
  */
 export class LineProcess {

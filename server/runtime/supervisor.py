@@ -35,10 +35,9 @@ from seatbelt_runtime import interpreter, limits, protocol  # noqa: E402
 CONTROL_IN_FD = 3
 EVENTS_OUT_FD = 4
 READ_CHUNK_BYTES = 64 * 1024
-# Output is read in pieces of up to 1 MiB through pipes of that size, so a
-# flood of output crosses into the supervisor and on to the server in a
-# sixteenth of the reads, writes and wake-ups of 64 KiB pieces. The server
-# cuts it into chunks of 64 KiB for clients.
+# Output is read in pieces of up to 1 MiB through pipes of that size. A
+# flood of output then needs a sixteenth of the reads, writes and wake-ups
+# that pieces of 64 KiB need. The server cuts it into 64 KiB chunks.
 OUTPUT_READ_BYTES = 1024 * 1024
 LATE_OUTPUT_REPORT_INTERVAL_S = 1.0
 SIGNALS_BY_ACTION = {"interrupt": signal.SIGINT, "terminate": signal.SIGTERM, "kill": signal.SIGKILL}
