@@ -12,6 +12,8 @@ export interface RoundTripTargets {
   readonly seatbelt: SeatbeltSession;
   readonly floor: PipeChild;
   readonly alternatives: readonly Alternative[];
+  /** A unary call with no sandbox work, to show what the RPC alone costs; left out when unset. */
+  readonly rpcOnly?: () => Promise<unknown>;
 }
 
 /** Sample counts of one round-trip workload. */
@@ -39,11 +41,11 @@ async function timeSeatbelt(session: SeatbeltSession, code: string, count: numbe
   return samples;
 }
 
-async function timeFloor(child: PipeChild, code: string, count: number): Promise<number[]> {
+async function timeCalls(call: () => Promise<unknown>, count: number): Promise<number[]> {
   const samples: number[] = [];
   for (let index = 0; index < count; index++) {
     const start = process.hrtime.bigint();
-    await child.run(code);
+    await call();
     samples.push(elapsedMs(start));
   }
   return samples;
@@ -62,8 +64,8 @@ export async function measureRoundTrip(targets: RoundTripTargets, plan: RoundTri
     {
       name: "floor: pipe child",
       count: plan.count,
-      warmUp: async () => void (await timeFloor(targets.floor, code, WARM_UP_CALLS)),
-      runBatch: (count) => timeFloor(targets.floor, code, count),
+      warmUp: async () => void (await timeCalls(() => targets.floor.run(code), WARM_UP_CALLS)),
+      runBatch: (count) => timeCalls(() => targets.floor.run(code), count),
     },
     ...targets.alternatives.map((alternative): BatchedSystem => {
       const slow = alternative.name === "tinyagent";
@@ -75,6 +77,15 @@ export async function measureRoundTrip(targets: RoundTripTargets, plan: RoundTri
       };
     }),
   ];
+  const rpcOnly = targets.rpcOnly;
+  if (rpcOnly !== undefined) {
+    systems.push({
+      name: "seatbelt, GetSession only (reference)",
+      count: plan.count,
+      warmUp: async () => void (await timeCalls(rpcOnly, WARM_UP_CALLS)),
+      runBatch: (count) => timeCalls(rpcOnly, count),
+    });
+  }
   const samples = await alternate(systems, plan.rounds);
   return [...samples].map(([system, samplesMs]) => ({ kind: "latency", workload: plan.workload, system, samplesMs }));
 }
