@@ -92,7 +92,11 @@ class TinyAgent:
     def _new_provider(self):
         from tinyagent.code_agent.providers.bubblewrap_provider import BubblewrapProvider
 
-        return BubblewrapProvider()
+        # Each call imports tinyagent, and so litellm, inside a sandbox
+        # without network, where fetching the price list can only fail
+        # after retries. The provider's own environment setting keeps
+        # litellm on its local copy, the fastest way to run it.
+        return BubblewrapProvider(environment_variables={"LITELLM_LOCAL_MODEL_COST_MAP": "True"})
 
     def open(self):
         self.provider = self._new_provider()
