@@ -93,6 +93,20 @@ async function main(): Promise<void> {
   const servers: SeatbeltUnderTest[] = [pooled, cold];
   const alternatives = await openAlternatives(venvPromise, skipped);
   const floor = new PipeChild(PYTHON);
+  // A workload that fails is reported as not measured, and the run goes
+  // on, so that one broken alternative does not cost the whole report.
+  let failed = false;
+  const attempt = async (workload: string, measure: () => Promise<BenchResult[]>) => {
+    log(workload);
+    try {
+      results.push(...(await measure()));
+    } catch (error) {
+      const message = (error as Error).message.split("\n").filter((line) => line.trim() !== "").at(-1) ?? String(error);
+      log(`${workload} failed: ${(error as Error).message}`);
+      skipped.push({ workload, system: "all", reason: `failed: ${message}` });
+      failed = true;
+    }
+  };
 
   try {
     log("round trip");
@@ -117,22 +131,16 @@ async function main(): Promise<void> {
     await session.runPython("del data");
     await Promise.all([floor.run("del data"), ...stateAlternatives.map((alternative) => alternative.run("del data", 1))]);
 
-    log("start");
-    results.push(...(await measureStart({ cold, pooled, python: PYTHON, bubblewrap: BUBBLEWRAP, alternatives }, { count: plan.start, slowCount: plan.tinyagentStarts, rounds: plan.rounds })));
+    await attempt("start", () => measureStart({ cold, pooled, python: PYTHON, bubblewrap: BUBBLEWRAP, alternatives }, { count: plan.start, slowCount: plan.tinyagentStarts, rounds: plan.rounds }));
 
-    log("streaming");
     skipped.push({ workload: "first chunk", system: "tinyagent", reason: "execute_python returns output only when the call ends, so its first chunk is the whole call" });
     if (plan.tinyagentMegabytes === 0) {
       skipped.push({ workload: "stdout throughput", system: "tinyagent", reason: "left out of --quick" });
     }
-    results.push(...(await measureStreaming(session, PYTHON, alternatives, { firstChunkCount: plan.firstChunk, rounds: plan.rounds, megabytes: plan.megabytes, repeats: plan.repeats, slowMegabytes: plan.tinyagentMegabytes })));
+    await attempt("streaming", () => measureStreaming(session, PYTHON, alternatives, { firstChunkCount: plan.firstChunk, rounds: plan.rounds, megabytes: plan.megabytes, repeats: plan.repeats, slowMegabytes: plan.tinyagentMegabytes }));
     await session.close();
-
-    log("idle memory");
-    results.push(...(await measureIdleMemory(alternatives, floor)));
-
-    log(`scale: ${plan.sessionCounts.join(", ")} sessions`);
-    results.push(...(await measureScale(cold, { sessionCounts: plan.sessionCounts, loadMs: plan.loadMs })));
+    await attempt("idle memory", () => measureIdleMemory(alternatives, floor));
+    await attempt(`scale (${plan.sessionCounts.join(", ")} sessions)`, () => measureScale(cold, { sessionCounts: plan.sessionCounts, loadMs: plan.loadMs }));
   } finally {
     floor.close();
     await Promise.all([...servers.map((server) => server.stop()), ...alternatives.map((alternative) => alternative.stop())]);
@@ -150,6 +158,9 @@ async function main(): Promise<void> {
   };
   const run: BenchRun = { startedAt, quick, environment, results, skipped };
   await writeResults(run);
+  if (failed) {
+    process.exitCode = 1;
+  }
 }
 
 function findSamples(run: BenchRun, workload: string, system: string): number[] {

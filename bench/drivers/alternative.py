@@ -23,6 +23,8 @@ import time
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
 THROUGHPUT_CODE = "import sys\nblock = 'x' * (1 << 20)\nfor _ in range({blocks}):\n    sys.stdout.write(block)\nsys.stdout.flush()"
+# tinyagent's safety check rejects `import sys`, so its output goes through print.
+PRINT_THROUGHPUT_CODE = "block = 'x' * (1 << 20)\nfor _ in range({blocks}):\n    print(block, end='')"
 
 
 def now_ms():
@@ -154,7 +156,8 @@ def handle(system, request):
     if op == "throughput":
         blocks = request["megabytes"]
         start = now_ms()
-        received = system.run(THROUGHPUT_CODE.format(blocks=blocks))
+        code = PRINT_THROUGHPUT_CODE if isinstance(system, TinyAgent) else THROUGHPUT_CODE
+        received = system.run(code.format(blocks=blocks))
         return {"ms": now_ms() - start, "bytes": received}
     raise ValueError(f"unknown op {op!r}")
 

@@ -69,7 +69,13 @@ export async function measureStreaming(session: SeatbeltSession, python: string,
       // One sample of tinyagent is enough: a call takes seconds either way.
       const megabytes = alternative.name !== "tinyagent" ? plan.megabytes : repeat === 0 ? plan.slowMegabytes : 0;
       if (megabytes > 0) {
-        results.push(throughput(alternative.name, await alternative.throughput(megabytes), `${megabytes} MiB`));
+        const value = await alternative.throughput(megabytes).catch((error: unknown) => {
+          results.push(throughput(alternative.name, Number.NaN, `failed: ${(error as Error).message.split("\n").at(-1)}`));
+          return undefined;
+        });
+        if (value !== undefined) {
+          results.push(throughput(alternative.name, value, `${megabytes} MiB`));
+        }
       }
     }
   }
