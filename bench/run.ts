@@ -14,7 +14,7 @@ import { renderLatencyChart } from "./chart.js";
 import { PipeChild } from "./floor.js";
 import { readTreePssBytes, readProcessTree } from "./memory.js";
 import { checkTargets, renderMarkdown, summarizeLatencies } from "./report.js";
-import type { BenchResult, BenchRun, LatencyResult, MetricResult, SkippedSystem } from "./results.js";
+import type { BenchResult, BenchRun, LatencyResult, MetricResult, SkippedSystem, SummarizedLatency } from "./results.js";
 import { type SeatbeltUnderTest, startSeatbelt } from "./seatbelt.js";
 import { ensureVenv } from "./venv.js";
 import { measureRoundTrip } from "./workloads/round-trip.js";
@@ -163,6 +163,23 @@ async function main(): Promise<void> {
   }
 }
 
+/** Returns notes that put Seatbelt's medians next to their reference rows. */
+function describeShares(latencies: readonly SummarizedLatency[]): string[] {
+  const median = (workload: string, system: string) => latencies.find((row) => row.workload === workload && row.system === system)?.medianMs;
+  const notes: string[] = [];
+  const roundTrip = median("round trip", "seatbelt");
+  const rpcOnly = median("round trip", "seatbelt, GetSession only (reference)");
+  if (roundTrip !== undefined && rpcOnly !== undefined) {
+    notes.push(`A GetSession call, which runs no code, takes ${rpcOnly.toFixed(2)} ms of the round trip's ${roundTrip.toFixed(2)} ms: most of a round trip is the RPC stack, not the sandbox.`);
+  }
+  const warm = median("start", "seatbelt, warm pool");
+  const idle = median("start", "seatbelt, idle session (reference)");
+  if (warm !== undefined && idle !== undefined) {
+    notes.push(`After the same pause, the result of 1 in an existing session takes ${idle.toFixed(2)} ms and a session from the warm pool with that result ${warm.toFixed(2)} ms: most of a warm start is waking the processes after a pause.`);
+  }
+  return notes;
+}
+
 function findSamples(run: BenchRun, workload: string, system: string): number[] {
   const result = run.results.find((candidate): candidate is LatencyResult => candidate.kind === "latency" && candidate.workload === workload && candidate.system === system);
   return [...(result?.samplesMs ?? [])].sort((a, b) => a - b);
@@ -174,7 +191,8 @@ async function writeResults(run: BenchRun): Promise<void> {
   const targets = checkTargets(latencies, metrics);
   const notes = [
     "Every system runs on the same machine as the benchmark's client; Seatbelt's server runs in a process of its own. On a busy machine the absolute numbers are noisy, and the ratios within one run, taken in alternating rounds, are the better guide.",
-    "tinyagent is tinyagent-py's BubblewrapProvider.execute_python, run for real: each call starts a new bubblewrap sandbox and Python, imports tinyagent there and loads and saves the variables with cloudpickle.",
+    "tinyagent is tinyagent-py's BubblewrapProvider.execute_python, run for real: each call starts a new bubblewrap sandbox and Python, imports tinyagent there and loads and saves the variables with cloudpickle. Its litellm is set to its local price list, because the sandbox has no network.",
+    ...describeShares(latencies),
   ];
   const groups = [...new Set(latencies.map((row) => row.workload))].map((workload) => ({
     workload,
