@@ -74,6 +74,9 @@ describe("server crash", () => {
     const session = await createSeatbeltClient({ baseUrl: url }).createSession();
     const marker = ["sleep", "319.25"];
     await session.runShell(`${marker.join(" ")} &`);
+    // The shell exits before its background child has necessarily run exec,
+    // so on a busy machine the sleep can show up a moment later.
+    await waitUntil(async () => (await findProcesses(marker)).length === 1, 2000);
 
     expect(await findProcesses(marker)).toHaveLength(1);
     child.kill("SIGKILL");
