@@ -88,8 +88,9 @@ async function main(): Promise<void> {
   log("installing the alternatives and starting servers");
   const venvPromise = ensureVenv(PYTHON);
   const venv = await venvPromise;
-  const pooled = await startSeatbelt(BENCH_POOL_SIZE);
-  const cold = await startSeatbelt(0);
+  const pooled = await startSeatbelt({ warmPoolSize: BENCH_POOL_SIZE });
+  // The scale workload holds more sessions than the default maxSessions.
+  const cold = await startSeatbelt({ warmPoolSize: 0, maxSessions: Math.max(...plan.sessionCounts) + 10 });
   const servers: SeatbeltUnderTest[] = [pooled, cold];
   const alternatives = await openAlternatives(venvPromise, skipped);
   const floor = new PipeChild(PYTHON);
@@ -137,8 +138,11 @@ async function main(): Promise<void> {
     if (plan.tinyagentMegabytes === 0) {
       skipped.push({ workload: "stdout throughput", system: "tinyagent", reason: "left out of --quick" });
     }
-    await attempt("streaming", () => measureStreaming(session, PYTHON, alternatives, { firstChunkCount: plan.firstChunk, rounds: plan.rounds, megabytes: plan.megabytes, repeats: plan.repeats, slowMegabytes: plan.tinyagentMegabytes }));
-    await session.close();
+    // The default output cap of a session is below the throughput workload's output.
+    const outputBytes = BigInt((plan.megabytes + 1) * MIB);
+    const streamingSession = await pooled.client.createSession({ limits: { outputBytes } });
+    await attempt("streaming", () => measureStreaming(streamingSession, PYTHON, alternatives, { firstChunkCount: plan.firstChunk, rounds: plan.rounds, megabytes: plan.megabytes, repeats: plan.repeats, slowMegabytes: plan.tinyagentMegabytes }));
+    await Promise.all([session.close(), streamingSession.close()]);
     await attempt("idle memory", () => measureIdleMemory(alternatives, floor));
     await attempt(`scale (${plan.sessionCounts.join(", ")} sessions)`, () => measureScale(cold, { sessionCounts: plan.sessionCounts, loadMs: plan.loadMs }));
   } finally {

@@ -1,5 +1,6 @@
 import { fileURLToPath } from "node:url";
 import { type SeatbeltClient, createSeatbeltClient } from "../client/src/index.js";
+import type { ServerConfigInput } from "../server/src/config.js";
 import { LineProcess } from "./line-process.js";
 
 const SERVER_PROCESS = fileURLToPath(new URL("./server-process.ts", import.meta.url));
@@ -17,13 +18,13 @@ export interface SeatbeltUnderTest {
 }
 
 /**
- * Starts a server on a free loopback port with the given warm pool size.
+ * Starts a server on a free loopback port with the given settings.
  * SEATBELT_BENCH_SERVER_NODE_ARGS adds Node options to the server process,
  * such as "--cpu-prof --cpu-prof-dir=profiles" to profile it.
  */
-export async function startSeatbelt(warmPoolSize: number): Promise<SeatbeltUnderTest> {
+export async function startSeatbelt(config: ServerConfigInput): Promise<SeatbeltUnderTest> {
   const nodeArgs = (process.env.SEATBELT_BENCH_SERVER_NODE_ARGS ?? "").split(" ").filter((arg) => arg !== "");
-  const { process: server, greeting } = await LineProcess.start(process.execPath, [...nodeArgs, "--import", "tsx", SERVER_PROCESS, JSON.stringify({ warmPoolSize })]);
+  const { process: server, greeting } = await LineProcess.start(process.execPath, [...nodeArgs, "--import", "tsx", SERVER_PROCESS, JSON.stringify(config)]);
   const url = greeting.url as string;
   return {
     url,
