@@ -16,7 +16,7 @@ const FILL_RETRY_DELAY_MS = 1_000;
 /** Time between a take and the start of the refill. @default 100 */
 const REFILL_DELAY_MS = 100;
 
-/** What the pool needs from the server. */
+/** Settings and services of the warm pool. */
 export interface WarmPoolOptions {
   /** Number of ready sandboxes to keep; 0 turns the pool off. */
   readonly size: number;
@@ -98,7 +98,7 @@ export class WarmPool {
     return entry;
   }
 
-  /** Waits until the pool holds its full size; for tests and benchmarks. */
+  /** Waits until the pool contains its full size; for tests and benchmarks. */
   async waitUntilFull(): Promise<void> {
     while (!this.closed && this.ready.length < this.options.size) {
       this.fill();
