@@ -84,24 +84,27 @@ export function getDefaultStateDir(): string {
   return isRoot() ? "/var/lib/seatbelt" : join(tmpdir(), `seatbelt-${process.getuid?.() ?? "user"}`);
 }
 
+/**
+ * The server's settings. Each key's description and default are also its
+ * --help text: main.ts derives a flag (--kebab-case) and an environment
+ * variable (SEATBELT_SNAKE_CASE) for every key, so a key added here needs
+ * nothing else to be settable.
+ */
 export const ServerConfigSchema = z
   .object({
-    host: z.string().min(1).default(DEFAULT_HOST),
-    port: z.number().int().min(0).max(65_535).default(DEFAULT_PORT),
-    /** Parent of each server instance's workspaces and runtime copy. */
-    stateDir: z.string().min(1).default(getDefaultStateDir),
-    python: z.string().startsWith("/").default(DEFAULT_PYTHON),
-    /** Absolute path of bwrap; unset searches the usual install locations. */
-    bubblewrapPath: z.string().startsWith("/").optional(),
-    /** Unset: 65534 when the server runs as root, else the server's own user. */
-    sandboxUid: z.number().int().min(1).optional(),
-    sandboxGid: z.number().int().min(1).optional(),
-    pythonTimeoutMs: z.number().int().positive().default(DEFAULT_PYTHON_TIMEOUT_MS),
-    shellTimeoutMs: z.number().int().positive().default(DEFAULT_SHELL_TIMEOUT_MS),
-    maxTimeoutMs: z.number().int().positive().default(DEFAULT_MAX_TIMEOUT_MS),
-    killGraceMs: z.number().int().positive().default(DEFAULT_KILL_GRACE_MS),
-    sessionStartTimeoutMs: z.number().int().positive().default(DEFAULT_SESSION_START_TIMEOUT_MS),
-    finishedRetentionMs: z.number().int().nonnegative().default(DEFAULT_FINISHED_RETENTION_MS),
+    host: z.string().min(1).default(DEFAULT_HOST).describe("address to listen on"),
+    port: z.number().int().min(0).max(65_535).default(DEFAULT_PORT).describe("port to listen on, 0 for any free port"),
+    stateDir: z.string().min(1).default(getDefaultStateDir).describe("parent of each server instance's workspaces and runtime copy"),
+    python: z.string().startsWith("/").default(DEFAULT_PYTHON).describe("interpreter of the sessions, an absolute path"),
+    bubblewrapPath: z.string().startsWith("/").optional().describe("absolute path of bwrap; unset searches the usual install locations"),
+    sandboxUid: z.number().int().min(1).optional().describe("user id of the sandboxes; unset: 65534 when the server runs as root, else the server's own user"),
+    sandboxGid: z.number().int().min(1).optional().describe("group id of the sandboxes; unset: like the user id"),
+    pythonTimeoutMs: z.number().int().positive().default(DEFAULT_PYTHON_TIMEOUT_MS).describe("time a Python execution may run when the request sets none, in ms"),
+    shellTimeoutMs: z.number().int().positive().default(DEFAULT_SHELL_TIMEOUT_MS).describe("time a shell execution may run when the request sets none, in ms"),
+    maxTimeoutMs: z.number().int().positive().default(DEFAULT_MAX_TIMEOUT_MS).describe("longest timeout a request may set, in ms"),
+    killGraceMs: z.number().int().positive().default(DEFAULT_KILL_GRACE_MS).describe("time between an interrupt and the kill that follows, in ms"),
+    sessionStartTimeoutMs: z.number().int().positive().default(DEFAULT_SESSION_START_TIMEOUT_MS).describe("time a sandbox may take to start, in ms"),
+    finishedRetentionMs: z.number().int().nonnegative().default(DEFAULT_FINISHED_RETENTION_MS).describe("time a finished execution stays attachable with StreamOutput, in ms"),
     retainedEventBytes: z
       .number()
       .int()
@@ -155,7 +158,7 @@ export const ServerConfigSchema = z
       .max(MAX_WARM_POOL_SIZE)
       .default(DEFAULT_WARM_POOL_SIZE)
       .describe("sandboxes kept started ahead for sessions that set no options; 0 turns the warm pool off"),
-    logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info").describe("lowest level of the JSON log lines on stderr"),
     cgroups: z
       .enum(["auto", "off"])
       .default("auto")
@@ -172,6 +175,8 @@ export const ServerConfigSchema = z
     maxOpenFiles: limitValue.default(DEFAULT_MAX_OPEN_FILES).describe("largest open-files limit that a session may request; 0 for no maximum"),
     defaultFileSizeBytes: limitValue.default(DEFAULT_FILE_SIZE_BYTES).describe("largest file that a process of a session whose request sets none may write, in bytes; 0 for unlimited"),
     maxFileSizeBytes: limitValue.default(DEFAULT_MAX_FILE_SIZE_BYTES).describe("largest file-size limit that a session may request, in bytes; 0 for no maximum"),
+    metricsHost: z.string().min(1).default(DEFAULT_HOST).describe("address of the Prometheus metrics endpoint"),
+    metricsPort: z.number().int().min(0).max(65_535).optional().describe("port of the Prometheus metrics endpoint (GET /metrics), 0 for any free port; unset serves no metrics"),
   })
   .strict();
 

@@ -1,5 +1,4 @@
 import { readFile, writeFile } from "node:fs/promises";
-import http2 from "node:http2";
 import type { AddressInfo } from "node:net";
 import { basename, join } from "node:path";
 import { create } from "@bufbuild/protobuf";
@@ -9,9 +8,15 @@ import { type ServerConfig, type ServerConfigInput, resolveConfig } from "./conf
 import { ExecutionService } from "./gen/seatbelt/v1/execution_pb.js";
 import { ServerInfoService } from "./gen/seatbelt/v1/server_info_pb.js";
 import { CreateSessionRequestSchema, type Limits, SessionService } from "./gen/seatbelt/v1/session_pb.js";
+import { HealthCheckResponse_ServingStatus } from "./gen/grpc/health/v1/health_pb.js";
 import { createLogger } from "./logger.js";
+import { createDualProtocolListener } from "./listener.js";
+import { type MetricsServer, startMetricsServer } from "./observability/metrics.js";
+import { createRpcInterceptor } from "./observability/rpc-interceptor.js";
 import { describeProfiles } from "./profiles/predefined.js";
 import { createExecutionService } from "./rpc/execution-service.js";
+import { HealthStatus } from "./rpc/health-service.js";
+import { registerOperationalServices } from "./rpc/operational-services.js";
 import { createServerInfoService } from "./rpc/server-info-service.js";
 import { createSessionService, resolveNewSessionOptions } from "./rpc/session-service.js";
 import type { SessionPolicy } from "./rpc/validate.js";
@@ -40,6 +45,8 @@ export interface SeatbeltServer {
   readonly limitEnforcer: LimitEnforcer;
   /** Ready sandboxes for default sessions; undefined when the pool is off or no sandbox can start. */
   readonly warmPool: WarmPool | undefined;
+  /** The Prometheus endpoint, when `metricsPort` is set. */
+  readonly metrics: MetricsServer | undefined;
   /** Ends every session, removes every workspace and stops listening. */
   close(): Promise<void>;
 }
@@ -102,8 +109,9 @@ async function createWarmPool(
 
 /**
  * Starts a server: installs the runtime, checks the sandbox backend and
- * listens on one HTTP/2 port that serves the gRPC, gRPC-Web and Connect
- * protocols.
+ * listens on one port that serves the gRPC, gRPC-Web and Connect protocols
+ * over HTTP/2 and the latter two over HTTP/1.1 as well, with gRPC health
+ * checking and server reflection next to the API.
  */
 export async function startServer(input: ServerConfigInput = {}, logger?: Logger): Promise<SeatbeltServer> {
   const config = resolveConfig(input);
@@ -153,26 +161,31 @@ export async function startServer(input: ServerConfigInput = {}, logger?: Logger
   const heartbeat = new Heartbeat(config.keepaliveIntervalMs);
 
   const [version, profiles] = await Promise.all([readVersion(), describeProfiles()]);
+  let health: HealthStatus | undefined;
   const handler = connectNodeAdapter({
+    interceptors: [createRpcInterceptor(log)],
     routes(router) {
       router.service(SessionService, createSessionService(registry, backend, sessionPolicy));
       router.service(ExecutionService, createExecutionService(registry, config, heartbeat));
       router.service(ServerInfoService, createServerInfoService({ version, backend, profiles, defaultPython: config.python, config, limits: limitEnforcer.describe() }));
+      health = registerOperationalServices(router);
     },
   });
 
-  const server = http2.createServer(handler);
-  const connections = new Set<http2.ServerHttp2Session>();
-  server.on("session", (connection) => {
-    connections.add(connection);
-    connection.on("close", () => connections.delete(connection));
-  });
+  const listener = createDualProtocolListener(handler);
+  const { server } = listener;
+  let metrics: MetricsServer | undefined;
   try {
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
       server.listen(config.port, config.host, () => resolve());
     });
+    if (config.metricsPort !== undefined) {
+      metrics = await startMetricsServer(config.metricsHost, config.metricsPort);
+      log.info({ url: metrics.url }, "metrics listening");
+    }
   } catch (error) {
+    server.close();
     await limitEnforcer.close().catch(() => {});
     await removeTree(instanceDir);
     throw error;
@@ -184,25 +197,18 @@ export async function startServer(input: ServerConfigInput = {}, logger?: Logger
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
-      const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
-      await registry.closeAll("shutdown");
-      heartbeat.stop();
-      await limitEnforcer.close().catch((error: unknown) => log.error({ err: error }, "failed to remove the server's cgroups"));
-      for (const connection of connections) {
-        connection.close();
-      }
-      const drain = setTimeout(() => {
-        for (const connection of connections) {
-          connection.destroy();
-        }
-      }, CONNECTION_DRAIN_MS);
-      await stopped;
-      clearTimeout(drain);
+      health?.setAll(HealthCheckResponse_ServingStatus.NOT_SERVING);
+      await listener.close(CONNECTION_DRAIN_MS, async () => {
+        await registry.closeAll("shutdown");
+        heartbeat.stop();
+        await limitEnforcer.close().catch((error: unknown) => log.error({ err: error }, "failed to remove the server's cgroups"));
+      });
+      await metrics?.close();
       await removeTree(instanceDir).catch((error: unknown) => log.error({ err: error, instanceDir }, "failed to remove the server's directory"));
       log.info("server stopped");
     })();
     return closing;
   };
 
-  return { url: `http://${host}:${port}`, port, config, registry, backend, limitEnforcer, warmPool, close };
+  return { url: `http://${host}:${port}`, port, config, registry, backend, limitEnforcer, warmPool, metrics, close };
 }

@@ -1,0 +1,72 @@
+import http from "node:http";
+import http2 from "node:http2";
+import net from "node:net";
+
+/** The first bytes of every HTTP/2 connection without TLS (RFC 9113, section 3.4). */
+const HTTP2_PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
+
+type Handler = (request: http.IncomingMessage | http2.Http2ServerRequest, response: http.ServerResponse | http2.Http2ServerResponse) => void;
+
+/** A listener that serves HTTP/1.1 and HTTP/2 without TLS on one port. */
+export interface DualProtocolListener {
+  readonly server: net.Server;
+  /**
+   * Stops accepting connections, awaits `beforeDisconnect`, then asks open
+   * connections to finish their requests and destroys those still open after
+   * `drainMs`.
+   */
+  close(drainMs: number, beforeDisconnect: () => Promise<void>): Promise<void>;
+}
+
+/**
+ * Creates a listener that hands each connection to Node's HTTP/2 server when
+ * it starts with the HTTP/2 preface, else to its HTTP/1.1 server. gRPC needs
+ * HTTP/2; curl, browsers and many proxies speak HTTP/1.1 to the Connect and
+ * gRPC-Web protocols. Node's `allowHTTP1` does this only with TLS, because it
+ * relies on ALPN.
+ */
+export function createDualProtocolListener(handler: Handler): DualProtocolListener {
+  const http1Server = http.createServer(handler);
+  const http2Server = http2.createServer(handler);
+  const sessions = new Set<http2.ServerHttp2Session>();
+  http2Server.on("session", (session) => {
+    sessions.add(session);
+    session.on("close", () => sessions.delete(session));
+  });
+
+  const server = net.createServer((socket) => {
+    socket.once("data", (chunk: Buffer) => {
+      socket.pause();
+      socket.unshift(chunk);
+      const length = Math.min(chunk.length, HTTP2_PREFACE.length);
+      if (chunk.subarray(0, length).equals(HTTP2_PREFACE.subarray(0, length))) {
+        // The HTTP/2 session reads the socket's handle directly, and passes
+        // it the bytes already read; resuming the stream here would race it.
+        http2Server.emit("connection", socket);
+      } else {
+        http1Server.emit("connection", socket);
+        socket.resume();
+      }
+    });
+    socket.on("error", () => socket.destroy());
+  });
+
+  const close = async (drainMs: number, beforeDisconnect: () => Promise<void>) => {
+    const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+    await beforeDisconnect();
+    for (const session of sessions) {
+      session.close();
+    }
+    http1Server.closeIdleConnections();
+    const drain = setTimeout(() => {
+      for (const session of sessions) {
+        session.destroy();
+      }
+      http1Server.closeAllConnections();
+    }, drainMs);
+    await stopped;
+    clearTimeout(drain);
+  };
+
+  return { server, close };
+}
