@@ -4,6 +4,7 @@
 # virtual environment with grpcio and grpcio-tools. Everything goes into one
 # cache directory, so a second run finds it and does nothing.
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
 GRPCURL_VERSION=v1.9.4
 PROTOC_GEN_GO_VERSION=v1.36.12
@@ -38,6 +39,8 @@ go_install grpcurl github.com/fullstorydev/grpcurl/cmd/grpcurl "$GRPCURL_VERSION
 go_install protoc-gen-go google.golang.org/protobuf/cmd/protoc-gen-go "$PROTOC_GEN_GO_VERSION"
 go_install protoc-gen-go-grpc google.golang.org/grpc/cmd/protoc-gen-go-grpc "$PROTOC_GEN_GO_GRPC_VERSION"
 ln -sf "$go_bin" "$bin_dir/go"
+# The Go client of the tests builds without reaching the module proxy.
+(cd test/clients/go && "$go_bin" mod download)
 
 venv="$tools_dir/python"
 stamp="$venv/.grpcio.version"
