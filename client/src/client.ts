@@ -1,9 +1,11 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { type Client, type Transport, createClient } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
-import { ExecutionService } from "./gen/seatbelt/v1/execution_pb.js";
+import { toSeatbeltError } from "./errors.js";
+import { type ExecuteResponse, ExecutionService } from "./gen/seatbelt/v1/execution_pb.js";
 import { type GetServerInfoResponse, ServerInfoService } from "./gen/seatbelt/v1/server_info_pb.js";
 import { type CreateSessionRequestSchema, type Session, SessionService } from "./gen/seatbelt/v1/session_pb.js";
+import { type ResumeOptions, followWithResume } from "./resume.js";
 import { SeatbeltSession } from "./session.js";
 
 /** Wire protocol between client and server; the server speaks all three on one port. */
@@ -14,6 +16,31 @@ export interface SeatbeltClientOptions {
   readonly baseUrl: string;
   /** @default "grpc" */
   readonly protocol?: Protocol;
+}
+
+/** Options of every call. */
+export interface CallOptions {
+  /** Aborting the signal ends the call with CallAbortedError. */
+  readonly signal?: AbortSignal;
+  /** Time the call may take, sent to the server as its deadline; no limit when unset. */
+  readonly timeoutMs?: number;
+}
+
+/** Options of a StreamOutput call. */
+export interface StreamOutputOptions {
+  /** First sequence number to send; 1, the first event, when unset. */
+  readonly fromSeq?: bigint;
+  readonly signal?: AbortSignal;
+  readonly resume?: ResumeOptions;
+}
+
+/** Runs a call and converts its error into a SeatbeltError subclass. */
+async function call<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    throw toSeatbeltError(error);
+  }
 }
 
 /** Options of a new session; every field is optional. */
@@ -66,25 +93,51 @@ export class SeatbeltClient {
   }
 
   /** Creates a session and returns a handle once its sandbox is ready. */
-  async createSession(options: CreateSessionOptions = {}): Promise<SeatbeltSession> {
-    const { session } = await this.sessions.createSession(options);
+  async createSession(options: CreateSessionOptions = {}, callOptions: CallOptions = {}): Promise<SeatbeltSession> {
+    const { session } = await call(() => this.sessions.createSession(options, callOptions));
     return new SeatbeltSession(this, session!);
   }
 
   /** Returns a handle to an existing session. */
-  async getSession(sessionId: string): Promise<SeatbeltSession> {
-    const { session } = await this.sessions.getSession({ sessionId });
-    return new SeatbeltSession(this, session!);
+  async getSession(sessionId: string, options: CallOptions = {}): Promise<SeatbeltSession> {
+    return new SeatbeltSession(this, await this.getSessionInfo(sessionId, options));
+  }
+
+  /** Describes an existing session. */
+  async getSessionInfo(sessionId: string, options: CallOptions = {}): Promise<Session> {
+    const { session } = await call(() => this.sessions.getSession({ sessionId }, options));
+    return session!;
   }
 
   /** Lists every session of the server, oldest first. */
-  async listSessions(): Promise<Session[]> {
-    return (await this.sessions.listSessions({})).sessions;
+  async listSessions(options: CallOptions = {}): Promise<Session[]> {
+    return (await call(() => this.sessions.listSessions({}, options))).sessions;
+  }
+
+  /** Deletes a session: its processes end and its workspace is removed. */
+  async deleteSession(sessionId: string, options: CallOptions = {}): Promise<Session> {
+    const { session } = await call(() => this.sessions.deleteSession({ sessionId }, options));
+    return session!;
+  }
+
+  /** Cancels an execution; resolves to false when it had already finished. */
+  async cancelExecution(executionId: string, options: CallOptions = {}): Promise<boolean> {
+    return (await call(() => this.executions.cancelExecution({ executionId }, options))).cancelled;
+  }
+
+  /**
+   * Follows an execution's events from a sequence number on, such as after
+   * a restart of the caller, resuming when the stream breaks.
+   */
+  streamOutput(executionId: string, options: StreamOutputOptions = {}): AsyncIterable<ExecuteResponse> {
+    const callOptions = options.signal === undefined ? {} : { signal: options.signal };
+    const follow = (fromSeq: bigint) => this.executions.streamOutput({ executionId, fromSeq }, callOptions);
+    return followWithResume(() => follow(options.fromSeq ?? 1n), (_, fromSeq) => follow(fromSeq), options.signal, options.resume);
   }
 
   /** Describes the server, its sandbox backends and its profiles. */
-  async getServerInfo(): Promise<GetServerInfoResponse> {
-    return this.serverInfo.getServerInfo({});
+  async getServerInfo(options: CallOptions = {}): Promise<GetServerInfoResponse> {
+    return call(() => this.serverInfo.getServerInfo({}, options));
   }
 }
 

@@ -1,4 +1,16 @@
-export { SeatbeltClient, createSeatbeltClient, createTransport, type CreateSessionOptions, type Protocol, type SeatbeltClientOptions } from "./client.js";
+export {
+  SeatbeltClient,
+  createSeatbeltClient,
+  createTransport,
+  type CallOptions,
+  type CreateSessionOptions,
+  type Protocol,
+  type SeatbeltClientOptions,
+  type StreamOutputOptions,
+} from "./client.js";
+export { Code } from "@connectrpc/connect";
+export * from "./errors.js";
+export { followWithResume, type ResumeOptions } from "./resume.js";
 export { SeatbeltSession, collectOutcome, type ExecutionOutcome, type RunOptions, type ShellOptions } from "./session.js";
 export * from "./gen/seatbelt/v1/execution_pb.js";
 export * from "./gen/seatbelt/v1/server_info_pb.js";

@@ -2,11 +2,15 @@ import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { ExecuteRequestSchema, ExecuteResponse, ExecutionResult, PythonError } from "./gen/seatbelt/v1/execution_pb.js";
 import { ExecutionStatus, OutputStream } from "./gen/seatbelt/v1/execution_pb.js";
 import type { Session } from "./gen/seatbelt/v1/session_pb.js";
-import type { SeatbeltClient } from "./client.js";
+import type { CallOptions, SeatbeltClient } from "./client.js";
+import { type ResumeOptions, followWithResume } from "./resume.js";
 
 /** Options of one execution. */
 export interface RunOptions {
-  /** Time allowed once the execution starts; the server's default when unset. */
+  /**
+   * Time the execution may run once it starts, enforced by the server; the
+   * server's default when unset. Time in the session's queue is not counted.
+   */
   readonly timeoutMs?: number;
   /** Aborting the signal cancels the execution on the server, unless detach is set. */
   readonly signal?: AbortSignal;
@@ -16,6 +20,8 @@ export interface RunOptions {
   readonly keepStdinOpen?: boolean;
   /** Keep the execution running when this call goes away; attach later with streamOutput. */
   readonly detach?: boolean;
+  /** How a broken event stream is resumed with StreamOutput. */
+  readonly resume?: ResumeOptions;
   /** Called with each stdout chunk as it arrives. */
   readonly onStdout?: (text: string, bytes: Uint8Array) => void;
   /** Called with each stderr chunk as it arrives. */
@@ -97,9 +103,9 @@ export class SeatbeltSession {
   }
 
   /** Fetches the session's current state. */
-  async refresh(): Promise<Session> {
-    const { session } = await this.client.sessions.getSession({ sessionId: this.id });
-    this.info = session!;
+  async refresh(options: CallOptions = {}): Promise<Session> {
+    const session = await this.client.getSessionInfo(this.id, options);
+    this.info = session;
     return this.info;
   }
 
@@ -116,21 +122,28 @@ export class SeatbeltSession {
   }
 
   /** Deletes the session: its processes end and its workspace is removed. */
-  async close(): Promise<void> {
-    await this.client.sessions.deleteSession({ sessionId: this.id });
+  async close(options: CallOptions = {}): Promise<void> {
+    await this.client.deleteSession(this.id, options);
   }
 
+  // NOTE: unless detach is set, the server cancels an execution whose
+  // Execute stream breaks, so a resumed stream ends with the CANCELLED
+  // result. StreamOutput streams (client.streamOutput) break without that.
   private stream(task: MessageInitShape<typeof ExecuteRequestSchema>["task"], options: RunOptions): AsyncIterable<ExecuteResponse> {
-    return this.client.executions.execute(
-      {
-        sessionId: this.id,
-        task,
-        timeoutMs: BigInt(options.timeoutMs ?? 0),
-        stdin: typeof options.stdin === "string" ? encoder.encode(options.stdin) : options.stdin,
-        keepStdinOpen: options.keepStdinOpen ?? false,
-        detach: options.detach ?? false,
-      },
-      options.signal === undefined ? {} : { signal: options.signal },
+    const call = options.signal === undefined ? {} : { signal: options.signal };
+    const request = {
+      sessionId: this.id,
+      task,
+      timeoutMs: BigInt(options.timeoutMs ?? 0),
+      stdin: typeof options.stdin === "string" ? encoder.encode(options.stdin) : options.stdin,
+      keepStdinOpen: options.keepStdinOpen ?? false,
+      detach: options.detach ?? false,
+    };
+    return followWithResume(
+      () => this.client.executions.execute(request, call),
+      (executionId, fromSeq) => this.client.executions.streamOutput({ executionId, fromSeq }, call),
+      options.signal,
+      options.resume,
     );
   }
 }

@@ -1,0 +1,40 @@
+import { Code, ConnectError } from "@connectrpc/connect";
+import { describe, expect, test } from "vitest";
+import { ERROR_TABLE, LimitReachedError, NotFoundError, RejectedBySafetyError, SandboxUnavailableError, SeatbeltError, toSeatbeltError } from "./errors.js";
+
+const CODES = Object.values(Code).filter((value): value is Code => typeof value === "number");
+
+describe("toSeatbeltError", () => {
+  test.for(CODES)("code %i maps to a class with a hint", (code) => {
+    const error = toSeatbeltError(new ConnectError("it failed", code));
+
+    expect(error).toBeInstanceOf(ERROR_TABLE[code].errorClass);
+    expect(error.code).toBe(code);
+    expect(error.hint).not.toBe("");
+    expect(error.message).toBe(`it failed (${error.hint})`);
+    expect(error.cause).toBeInstanceOf(ConnectError);
+  });
+
+  test.for([
+    [Code.NotFound, NotFoundError],
+    [Code.ResourceExhausted, LimitReachedError],
+    [Code.PermissionDenied, RejectedBySafetyError],
+    [Code.Unavailable, SandboxUnavailableError],
+  ] as const)("code %i is %o", ([code, errorClass]) => {
+    expect(toSeatbeltError(new ConnectError("x", code))).toBeInstanceOf(errorClass);
+  });
+
+  test("SeatbeltError passes through unchanged", () => {
+    const original = toSeatbeltError(new ConnectError("gone", Code.NotFound));
+
+    expect(toSeatbeltError(original)).toBe(original);
+  });
+
+  test("plain Error becomes an unknown ServerError", () => {
+    const error = toSeatbeltError(new Error("boom"));
+
+    expect(error).toBeInstanceOf(SeatbeltError);
+    expect(error.code).toBe(Code.Unknown);
+    expect(error.rawMessage).toBe("boom");
+  });
+});
