@@ -1,5 +1,5 @@
 import { type MessageInitShape, create } from "@bufbuild/protobuf";
-import { type ExecuteResponse, ExecuteResponseSchema } from "../gen/seatbelt/v1/execution_pb.js";
+import { type ExecuteResponse, ExecuteResponseSchema, type ExecutionResult } from "../gen/seatbelt/v1/execution_pb.js";
 import { EventLog } from "./event-log.js";
 import type { Heartbeat } from "./heartbeat.js";
 import type { ExecutionId, SessionId } from "./ids.js";
@@ -38,6 +38,8 @@ export class Execution {
   private readonly log: EventLog;
   private wakeReaders: Array<() => void> = [];
   private markDone!: () => void;
+  /** The result once the execution has finished, else undefined. */
+  result: ExecutionResult | undefined;
   /** Settles when the result has been emitted. */
   readonly done = new Promise<void>((resolve) => {
     this.markDone = resolve;
@@ -66,8 +68,10 @@ export class Execution {
     if (this.phase === "finished") {
       return;
     }
-    this.log.append(create(ExecuteResponseSchema, { executionId: this.id, seq: BigInt(this.log.nextSeq), event }));
-    if (event.case === "result") {
+    const response = create(ExecuteResponseSchema, { executionId: this.id, seq: BigInt(this.log.nextSeq), event });
+    this.log.append(response);
+    if (response.event.case === "result") {
+      this.result = response.event.value;
       this.phase = "finished";
       this.markDone();
     }

@@ -2,6 +2,8 @@ import { join } from "node:path";
 import type { Logger } from "pino";
 import type { PythonEnvironment } from "../profiles/python-env.js";
 import type { ProfileRequest } from "../profiles/session-profile.js";
+import { ExecutionStatus } from "../gen/seatbelt/v1/execution_pb.js";
+import { recordExecution, recordLimitHit, recordSandboxStart, recordSessionCount } from "../observability/metrics.js";
 import { LimitReachedError, ShuttingDownError } from "./errors.js";
 import type { Execution, StopReason, Task } from "./execution.js";
 import { type ExecutionId, type SessionId, createSessionId } from "./ids.js";
@@ -102,6 +104,7 @@ export class SessionRegistry {
   async create(request: NewSessionOptions): Promise<Session> {
     this.assertOpen();
     if (this.sessions.size + this.starting >= this.options.maxSessions) {
+      recordLimitHit("max_sessions");
       throw new LimitReachedError(`the server already has its maximum of ${this.options.maxSessions} sessions (maxSessions); delete one first`);
     }
     const pooled = this.options.warmPool?.take(request);
@@ -132,15 +135,21 @@ export class SessionRegistry {
         confinement = await this.options.limitEnforcer?.confine(id, workspaceDir, request.limits, { premounted: spare !== undefined });
       }
       const prepared = await this.options.backend.prepare({ workspaceDir, profile: request.profile, pythonEnv: request.pythonEnv });
+      const started = performance.now();
       const session = await Session.start(
         { id, workspaceDir, env: request.env, profileName: request.profile.name, outputBytes: request.outputBytes, safety: request.safety, prepared, confinement },
         this.options,
-      );
+      ).catch((error: unknown) => {
+        recordSandboxStart("failed", performance.now() - started);
+        throw error;
+      });
+      recordSandboxStart("ok", performance.now() - started);
       if (this.closing) {
         await session.close("shutdown");
         this.assertOpen();
       }
       this.sessions.set(id, session);
+      recordSessionCount(1);
       return session;
     } catch (error) {
       await this.release(confinement);
@@ -179,6 +188,7 @@ export class SessionRegistry {
       return undefined;
     }
     this.sessions.delete(session.id);
+    recordSessionCount(-1);
     await session.close(reason);
     await this.release(session.options.confinement);
     await this.removeWorkspace(session.options.workspaceDir);
@@ -209,6 +219,13 @@ export class SessionRegistry {
     const execution = session.submit(task, options);
     this.executions.set(execution.id, { execution, session });
     void execution.done.then(() => {
+      const result = execution.result;
+      if (result !== undefined) {
+        recordExecution(execution.task.kind, ExecutionStatus[result.status].toLowerCase(), Number(result.durationMs));
+        if (result.status === ExecutionStatus.LIMIT_EXCEEDED) {
+          recordLimitHit("execution");
+        }
+      }
       setTimeout(() => this.executions.delete(execution.id), this.options.finishedRetentionMs).unref();
     });
     return execution;
