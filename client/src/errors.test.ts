@@ -11,7 +11,9 @@ describe("toSeatbeltError", () => {
     expect(error).toBeInstanceOf(ERROR_TABLE[code].errorClass);
     expect(error.code).toBe(code);
     expect(error.hint).not.toBe("");
-    expect(error.message).toBe(`it failed (${error.hint})`);
+    expect(error.rawMessage).toBe("it failed");
+    expect(error.message).toMatch(new RegExp(`^\\[[a-z_]+\\] it failed \\(`));
+    expect(error.message.endsWith(`(${error.hint})`)).toBe(true);
     expect(error.cause).toBeInstanceOf(ConnectError);
   });
 
@@ -22,6 +24,15 @@ describe("toSeatbeltError", () => {
     [Code.Unavailable, SandboxUnavailableError],
   ] as const)("code %i is %o", ([code, errorClass]) => {
     expect(toSeatbeltError(new ConnectError("x", code))).toBeInstanceOf(errorClass);
+  });
+
+  test("SeatbeltError stays a ConnectError", () => {
+    const error = toSeatbeltError(new ConnectError("gone", Code.NotFound));
+
+    expect(ConnectError.from(error)).toBe(error);
+    expect(error).toBeInstanceOf(ConnectError);
+    expect(error).not.toBeInstanceOf(LimitReachedError);
+    expect(new ConnectError("plain", Code.NotFound)).not.toBeInstanceOf(NotFoundError);
   });
 
   test("SeatbeltError passes through unchanged", () => {

@@ -1,68 +1,65 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 
 /**
- * Error of a Seatbelt call: the status code, the server's message, and a
- * hint that says what to change. The original ConnectError is the cause.
+ * Error of a Seatbelt call: a ConnectError, so `code`, `rawMessage` (the
+ * server's message) and `metadata` work as usual, with a hint that says
+ * what to change at the end of `message`. The original error is the cause.
+ * Its `name` stays "ConnectError", because ConnectError.from and
+ * `instanceof ConnectError` recognise errors by that name; the class tells
+ * the kinds apart.
  */
-export class SeatbeltError extends Error {
-  override name = "SeatbeltError";
+export class SeatbeltError extends ConnectError {
+  /**
+   * Restores the usual prototype test, which ConnectError replaces with a
+   * test of the name that every subclass would pass.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === "object" && value !== null && Object.prototype.isPrototypeOf.call(this.prototype, value);
+  }
 
-  constructor(
-    message: string,
-    /** Status code of the call. */
-    readonly code: Code,
-    /** What the caller can change to succeed. */
-    readonly hint: string,
-    /** Message from the server, without the code prefix. */
-    readonly rawMessage: string,
-    options?: ErrorOptions,
-  ) {
-    super(message, options);
+  /** What the caller can change to succeed. */
+  readonly hint: string;
+
+  constructor(original: ConnectError, hint: string) {
+    super(original.rawMessage, original.code, original.metadata, undefined, original);
+    this.details = original.details;
+    this.hint = hint;
+    this.message = `${this.message} (${hint})`;
   }
 }
 
 /** The session or execution does not exist (any more). */
 export class NotFoundError extends SeatbeltError {
-  override name = "NotFoundError";
 }
 /** A resource limit or a server limit was reached. */
 export class LimitReachedError extends SeatbeltError {
-  override name = "LimitReachedError";
 }
 /** A safety setting rejected the code or command. */
 export class RejectedBySafetyError extends SeatbeltError {
-  override name = "RejectedBySafetyError";
 }
 /** No sandbox could be started, or the server could not be reached. */
 export class SandboxUnavailableError extends SeatbeltError {
-  override name = "SandboxUnavailableError";
 }
 /** The request has an invalid or missing value. */
 export class InvalidRequestError extends SeatbeltError {
-  override name = "InvalidRequestError";
 }
 /** The session is not in a state that allows the call, for example it has failed. */
 export class FailedPreconditionError extends SeatbeltError {
-  override name = "FailedPreconditionError";
 }
 /** The server does not support a requested setting. */
 export class UnsupportedError extends SeatbeltError {
-  override name = "UnsupportedError";
 }
 /** The call's timeout passed before the server answered. */
 export class CallTimeoutError extends SeatbeltError {
-  override name = "CallTimeoutError";
 }
 /** The caller aborted the call. */
 export class CallAbortedError extends SeatbeltError {
-  override name = "CallAbortedError";
 }
 /** The server failed in a way the caller cannot fix. */
 export class ServerError extends SeatbeltError {
-  override name = "ServerError";
 }
 
-type ErrorClass = new (message: string, code: Code, hint: string, rawMessage: string, options?: ErrorOptions) => SeatbeltError;
+type ErrorClass = new (original: ConnectError, hint: string) => SeatbeltError;
 
 /** Every status code, with the class it maps to and a hint on what to change. */
 export const ERROR_TABLE: Readonly<Record<Code, { readonly errorClass: ErrorClass; readonly hint: string }>> = {
@@ -91,5 +88,5 @@ export function toSeatbeltError(error: unknown): SeatbeltError {
   }
   const connectError = ConnectError.from(error);
   const { errorClass, hint } = ERROR_TABLE[connectError.code];
-  return new errorClass(`${connectError.rawMessage} (${hint})`, connectError.code, hint, connectError.rawMessage, { cause: connectError });
+  return new errorClass(connectError, hint);
 }

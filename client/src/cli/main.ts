@@ -152,7 +152,7 @@ main(process.argv.slice(2)).then(
       process.exitCode = EXIT_USAGE;
       return;
     }
-    const message = error instanceof SeatbeltError ? `${error.name}: ${error.message}` : String(error);
+    const message = error instanceof SeatbeltError ? `${error.constructor.name}: ${error.rawMessage} (${error.hint})` : String(error);
     process.stderr.write(paint(`seatbelt: ${message}\n`, "red"));
     process.exitCode = EXIT_FAILURE;
   },
