@@ -8,7 +8,7 @@ import { startServer } from "../server/src/server.js";
 import { startTestServer } from "./support/fixtures.js";
 import { describe, expect, test } from "./support/fixtures.js";
 
-/** A logger that keeps its JSON lines in memory. */
+/** Creates a logger that keeps its JSON lines in memory. */
 function createMemoryLogger() {
   const lines: Array<Record<string, unknown>> = [];
   const sink = new Writable({

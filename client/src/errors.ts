@@ -2,8 +2,8 @@ import { Code, ConnectError } from "@connectrpc/connect";
 
 /**
  * Error of a Seatbelt call: a ConnectError, so `code`, `rawMessage` (the
- * server's message) and `metadata` work as usual, with a hint that says
- * what to change at the end of `message`. The original error is the cause.
+ * server's message) and `metadata` work as usual, with a hint on what to
+ * change at the end of `message`. The original error is the cause.
  * Its `name` stays "ConnectError", because ConnectError.from and
  * `instanceof ConnectError` recognise errors by that name; the class tells
  * the kinds apart.
@@ -17,7 +17,7 @@ export class SeatbeltError extends ConnectError {
     return typeof value === "object" && value !== null && Object.prototype.isPrototypeOf.call(this.prototype, value);
   }
 
-  /** What the caller can change to succeed. */
+  /** Change that would make the call succeed. */
   readonly hint: string;
 
   constructor(original: ConnectError, hint: string) {
@@ -49,7 +49,7 @@ export class FailedPreconditionError extends SeatbeltError {
 /** The server does not support a requested setting. */
 export class UnsupportedError extends SeatbeltError {
 }
-/** The call's timeout passed before the server answered. */
+/** The call timed out before the server responded. */
 export class CallTimeoutError extends SeatbeltError {
 }
 /** The caller aborted the call. */

@@ -83,10 +83,7 @@ async function main(argv: readonly string[]): Promise<number> {
   switch (commandName) {
     case "python":
     case "shell": {
-      const task =
-        commandName === "shell"
-          ? { kind: "shell" as const, command: command.join(" ") }
-          : { kind: "python" as const, code: values.file !== undefined ? await readCode(values.file) : positionals.length > 0 ? positionals.join(" ") : await readStream(process.stdin) };
+      const task = commandName === "shell" ? { kind: "shell" as const, command: command.join(" ") } : { kind: "python" as const, code: await readPythonCode(values.file, positionals) };
       if (task.kind === "shell" && task.command === "") {
         throw new UsageError("shell needs a command, such as: seatbelt shell ls -la");
       }
@@ -133,12 +130,16 @@ function moveCommandFirst(argv: readonly string[]): string[] {
   return [...command.slice(0, 1), ...options, ...command.slice(1)];
 }
 
-async function readCode(file: string): Promise<string> {
-  if (file === "-") {
-    return readStream(process.stdin);
+/** Reads Python code from --file ("-" is stdin), else from the arguments, else from stdin. */
+async function readPythonCode(file: string | undefined, positionals: readonly string[]): Promise<string> {
+  if (file !== undefined && file !== "-") {
+    const { readFile } = await import("node:fs/promises");
+    return readFile(file, "utf8");
   }
-  const { readFile } = await import("node:fs/promises");
-  return readFile(file, "utf8");
+  if (file === undefined && positionals.length > 0) {
+    return positionals.join(" ");
+  }
+  return readStream(process.stdin);
 }
 
 main(process.argv.slice(2)).then(

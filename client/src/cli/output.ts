@@ -18,9 +18,9 @@ export function createPaint(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv)
 }
 
 /**
- * Returns the CLI's exit code for an execution: a shell command's own exit
- * code (128 + N for signal N, as shells report it), 0 for Python that ran
- * without error, the code of sys.exit, and 1 for any other failure.
+ * Returns the CLI's exit code for an execution. A shell command gives its
+ * own exit code, or 128 + N for signal N as shells report it. Python gives
+ * 0 without error, the code of sys.exit, and 1 for any other failure.
  */
 export function getExitCode(outcome: Pick<ExecutionOutcome, "status" | "exitCode" | "result">): number {
   if (outcome.exitCode !== undefined) {

@@ -2,14 +2,14 @@ import type { SeatbeltClient } from "../client.js";
 import type { ExecutionOutcome, SeatbeltSession } from "../session.js";
 import { type Paint, describeFailure, getExitCode } from "./output.js";
 
-/** Where the CLI writes and how it colours. */
+/** Output streams of the CLI and the colouring of errors. */
 export interface Terminal {
   readonly stdout: NodeJS.WritableStream;
   readonly stderr: NodeJS.WritableStream;
   readonly paintError: Paint;
 }
 
-/** What to run: Python code or a shell command. */
+/** Task to run: Python code or a shell command. */
 export type Task = { readonly kind: "python"; readonly code: string } | { readonly kind: "shell"; readonly command: string };
 
 /**
