@@ -48,6 +48,12 @@ describe("parseServerArgs", () => {
     expect(args).toEqual({ help: false, config: { logLevel: "debug" } });
   });
 
+  test("list setting takes comma-separated values", () => {
+    const args = parseServerArgs(["--profile-dirs", "/etc/seatbelt, /opt/profiles"], {}, noFile);
+
+    expect(args).toEqual({ help: false, config: { profileDirs: ["/etc/seatbelt", "/opt/profiles"] } });
+  });
+
   test("number setting rejects text", () => {
     expect(() => parseServerArgs(["--metrics-port", "many"], {}, noFile)).toThrow('--metrics-port: expected a number, got "many"');
     expect(() => parseServerArgs([], { SEATBELT_PORT: "" }, noFile)).not.toThrow();

@@ -11,7 +11,8 @@ export interface Setting {
   readonly flag: string;
   /** Environment variable, such as "SEATBELT_LOG_LEVEL". */
   readonly env: string;
-  readonly type: "string" | "number" | "boolean";
+  /** A list is written as comma-separated values in a flag or variable. */
+  readonly type: "string" | "number" | "boolean" | "list";
   /** Allowed values of an enumeration, else undefined. */
   readonly choices: readonly string[] | undefined;
   readonly description: string;
@@ -48,7 +49,7 @@ export function listSettings(schema: z.ZodObject): Setting[] {
       key,
       flag: snake.replaceAll("_", "-").toLowerCase(),
       env: ENV_PREFIX + snake.toUpperCase(),
-      type: kind === "number" || kind === "boolean" ? kind : "string",
+      type: kind === "number" || kind === "boolean" ? kind : kind === "array" ? "list" : "string",
       choices: entries === undefined ? undefined : Object.values(entries),
       description: description ?? "",
       defaultValue,
@@ -65,6 +66,12 @@ export function parseSettingValue(setting: Setting, text: string, source: string
     }
     return value;
   }
+  if (setting.type === "list") {
+    return text
+      .split(",")
+      .map((item) => item.trim())
+      .filter((item) => item !== "");
+  }
   if (setting.type === "boolean") {
     if (!["true", "false", "1", "0"].includes(text)) {
       throw new Error(`${source}: expected true or false, got ${JSON.stringify(text)}`);
@@ -74,11 +81,13 @@ export function parseSettingValue(setting: Setting, text: string, source: string
   return text;
 }
 
+const VALUE_NAMES = { string: "TEXT", number: "NUMBER", list: "A,B,..." } as const;
+
 /** Formats the option list of --help: each flag, its variable, its default and its description. */
 export function formatSettingsHelp(settings: readonly Setting[]): string {
   return settings
     .map((setting) => {
-      const value = setting.type === "boolean" ? "" : setting.choices === undefined ? ` ${setting.type === "number" ? "NUMBER" : "TEXT"}` : ` ${setting.choices.join("|")}`;
+      const value = setting.type === "boolean" ? "" : setting.choices === undefined ? ` ${VALUE_NAMES[setting.type]}` : ` ${setting.choices.join("|")}`;
       const defaultText = setting.defaultValue === undefined ? "unset" : JSON.stringify(setting.defaultValue);
       return `  --${setting.flag}${value}\n      ${setting.description} (env ${setting.env}; default ${defaultText})\n`;
     })
