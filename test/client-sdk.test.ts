@@ -7,7 +7,7 @@ import {
   ExecutionStatus,
   NotFoundError,
   SeatbeltError,
-  UnsupportedError,
+  InvalidRequestError,
   createSeatbeltClient,
 } from "../client/src/index.js";
 import { startTcpProxy } from "./support/tcp-proxy.js";
@@ -24,11 +24,11 @@ describe("client errors", () => {
     expect((failure as NotFoundError).hint).toContain("create a new session");
   });
 
-  test("unsupported setting is UnsupportedError", async ({ client }) => {
-    const failure = await client.createSession({ limits: { memoryBytes: 1n << 30n } }).catch((error: unknown) => error);
+  test("invalid setting is InvalidRequestError", async ({ client }) => {
+    const failure = await client.createSession({ env: { "A=B": "x" } }).catch((error: unknown) => error);
 
-    expect(failure).toBeInstanceOf(UnsupportedError);
-    expect((failure as UnsupportedError).code).toBe(Code.Unimplemented);
+    expect(failure).toBeInstanceOf(InvalidRequestError);
+    expect((failure as InvalidRequestError).code).toBe(Code.InvalidArgument);
   });
 
   test("aborted signal ends a call with CallAbortedError", async ({ client }) => {

@@ -34,7 +34,10 @@ export function createDualProtocolListener(handler: Handler): DualProtocolListen
     session.on("close", () => sessions.delete(session));
   });
 
+  const sockets = new Set<net.Socket>();
   const server = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
     socket.once("data", (chunk: Buffer) => {
       socket.pause();
       socket.unshift(chunk);
@@ -58,11 +61,17 @@ export function createDualProtocolListener(handler: Handler): DualProtocolListen
       session.close();
     }
     http1Server.closeIdleConnections();
+    // Destroying the sockets, not only the HTTP/2 sessions, because a
+    // session destroyed after a Connect-protocol stream can leave its socket
+    // open (seen with Node 20.20), and the server waits for every socket.
     const drain = setTimeout(() => {
       for (const session of sessions) {
         session.destroy();
       }
       http1Server.closeAllConnections();
+      for (const socket of sockets) {
+        socket.destroy();
+      }
     }, drainMs);
     await stopped;
     clearTimeout(drain);
