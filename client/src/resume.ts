@@ -56,11 +56,15 @@ export async function* followWithResume(
   for (;;) {
     try {
       for await (const response of stream) {
-        if (response.seq <= lastSeq) {
-          continue;
+        // Events without a sequence number (seq 0, such as keepalives) are
+        // never resent, so they pass without the duplicate check.
+        if (response.seq !== 0n) {
+          if (response.seq <= lastSeq) {
+            continue;
+          }
+          lastSeq = response.seq;
         }
         executionId = response.executionId;
-        lastSeq = response.seq;
         attempts = 0;
         yield response;
         if (response.event.case === "result") {
