@@ -65,7 +65,8 @@ describe("operations", () => {
   });
 
   test("metrics count sessions, executions and bytes", async () => {
-    const server = await startTestServer({ metricsPort: 0 });
+    // Without the warm pool, the session's sandbox starts on CreateSession.
+    const server = await startTestServer({ metricsPort: 0, warmPoolSize: 0 });
     onTestFinished(() => server.close());
     const client = createSeatbeltClient({ baseUrl: server.url });
     // Metrics are per process, and other tests of this file add to them.

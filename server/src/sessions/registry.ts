@@ -122,6 +122,10 @@ export class SessionRegistry {
         this.assertOpen();
       }
       this.sessions.set(id, session);
+      // TODO: the warm pool's own sandbox starts are not timed in the
+      // sandbox-start histogram; recording them where the pool starts its
+      // sandboxes would cover them.
+      recordSessionCount(1);
       return session;
     }
     this.starting++;
