@@ -73,6 +73,31 @@ describe("network", () => {
   });
 });
 
+describe("server API from a sandbox", () => {
+  test.skipIf(!IS_ROOT)("network profile cannot call the server it runs in", async ({ client, server }) => {
+    const session = await client.createSession({ profile: { source: { case: "name", value: "network" } } });
+    const request = "POST /seatbelt.v1.SessionService/ListSessions HTTP/1.1\\r\\nHost: x\\r\\nContent-Type: application/json\\r\\nContent-Length: 2\\r\\n\\r\\n{}";
+    try {
+      const outcome = await session.runPython(
+        [
+          "import socket",
+          "try:",
+          `    with socket.create_connection(("127.0.0.1", ${server.port}), timeout=5) as connection:`,
+          `        connection.sendall(b"${request}")`,
+          '        print("reply", repr(connection.recv(100)))',
+          "except OSError as error:",
+          '    print("failed", type(error).__name__)',
+        ].join("\n"),
+      );
+
+      expect(outcome.stdout).toMatch(/^(reply b''|failed ConnectionResetError)\n$/);
+      expect((await client.listSessions()).length).toBeGreaterThan(0);
+    } finally {
+      await session.close();
+    }
+  });
+});
+
 describe("symbolic links", () => {
   test.skipIf(!IS_ROOT)("link to a hidden key stays unreadable", async ({ session }) => {
     const outcome = await session.runShell(`ln -s ${KEY_DIR} ./link && cat ./link/id_ed25519`);

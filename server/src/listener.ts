@@ -5,6 +5,9 @@ import net from "node:net";
 /** The first bytes of every HTTP/2 connection without TLS (RFC 9113, section 3.4). */
 const HTTP2_PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
 
+/** Decides whether a new connection may be served; a refused one is destroyed unread. */
+export type AdmitConnection = (socket: net.Socket) => Promise<boolean>;
+
 type Handler = (request: http.IncomingMessage | http2.Http2ServerRequest, response: http.ServerResponse | http2.Http2ServerResponse) => void;
 
 /** A listener that serves HTTP/1.1 and HTTP/2 without TLS on one port. */
@@ -25,7 +28,7 @@ export interface DualProtocolListener {
  * gRPC-Web protocols. Node's `allowHTTP1` does this only with TLS, because it
  * relies on ALPN.
  */
-export function createDualProtocolListener(handler: Handler): DualProtocolListener {
+export function createDualProtocolListener(handler: Handler, admit?: AdmitConnection): DualProtocolListener {
   const http1Server = http.createServer(handler);
   const http2Server = http2.createServer(handler);
   const sessions = new Set<http2.ServerHttp2Session>();
@@ -38,6 +41,19 @@ export function createDualProtocolListener(handler: Handler): DualProtocolListen
   const server = net.createServer((socket) => {
     sockets.add(socket);
     socket.on("close", () => sockets.delete(socket));
+    socket.on("error", () => socket.destroy());
+    if (admit === undefined) {
+      route(socket);
+      return;
+    }
+    // No data listener is attached until the check ends, so nothing is read
+    // from a connection that is then refused.
+    admit(socket).then(
+      (admitted) => (admitted ? route(socket) : socket.destroy()),
+      () => socket.destroy(),
+    );
+  });
+  const route = (socket: net.Socket) => {
     socket.once("data", (chunk: Buffer) => {
       socket.pause();
       socket.unshift(chunk);
@@ -51,8 +67,7 @@ export function createDualProtocolListener(handler: Handler): DualProtocolListen
         socket.resume();
       }
     });
-    socket.on("error", () => socket.destroy());
-  });
+  };
 
   const close = async (drainMs: number, beforeDisconnect: () => Promise<void>) => {
     const stopped = new Promise<void>((resolve) => server.close(() => resolve()));

@@ -11,6 +11,7 @@ import { CreateSessionRequestSchema, type Limits, SessionService } from "./gen/s
 import { HealthCheckResponse_ServingStatus } from "./gen/grpc/health/v1/health_pb.js";
 import { createLogger } from "./logger.js";
 import { createDualProtocolListener } from "./listener.js";
+import { refuseSandboxPeers } from "./net/loopback-peer.js";
 import { type MetricsServer, startMetricsServer } from "./observability/metrics.js";
 import { createRpcInterceptor } from "./observability/rpc-interceptor.js";
 import { describeProfiles } from "./profiles/predefined.js";
@@ -33,6 +34,12 @@ import { assertSearchableBy, createInstanceDir, createPrivateDir, removeStaleIns
 
 /** Time that open connections get to finish their streams when the server stops. @default 2000 */
 const CONNECTION_DRAIN_MS = 2_000;
+/**
+ * Largest request message the server reads: room for the largest code, input
+ * and profile that validation accepts, with every environment entry full.
+ * @default 16 MiB
+ */
+const MAX_REQUEST_MESSAGE_BYTES = 16 * 1024 * 1024;
 
 /** A running Seatbelt server. */
 export interface SeatbeltServer {
@@ -164,6 +171,9 @@ export async function startServer(input: ServerConfigInput = {}, logger?: Logger
   let health: HealthStatus | undefined;
   const handler = connectNodeAdapter({
     interceptors: [createRpcInterceptor(log)],
+    // Refuses a larger message before reading it, so a huge request cannot
+    // fill the server's memory before validation rejects it.
+    readMaxBytes: MAX_REQUEST_MESSAGE_BYTES,
     routes(router) {
       router.service(SessionService, createSessionService(registry, backend, sessionPolicy));
       router.service(ExecutionService, createExecutionService(registry, config, heartbeat));
@@ -172,7 +182,11 @@ export async function startServer(input: ServerConfigInput = {}, logger?: Logger
     },
   });
 
-  const listener = createDualProtocolListener(handler);
+  const admit =
+    config.sandboxUid === undefined
+      ? undefined
+      : refuseSandboxPeers(config.sandboxUid, (ends) => log.warn(ends, "refused a connection from the sandbox user"));
+  const listener = createDualProtocolListener(handler, admit);
   const { server } = listener;
   let metrics: MetricsServer | undefined;
   try {
