@@ -154,3 +154,18 @@ describe("RestartSession", () => {
     expect(error.rawMessage).toContain("not found");
   });
 });
+
+describe("request size", () => {
+  test("message over the read limit is refused before validation", async ({ server }) => {
+    const body = JSON.stringify({ env: { BIG: "x".repeat(20 * 1024 * 1024) } });
+
+    const response = await fetch(`${server.url}/seatbelt.v1.SessionService/CreateSession`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body,
+    });
+
+    expect(response.status).toBe(429);
+    expect(await response.json()).toMatchObject({ code: "resource_exhausted" });
+  });
+});
