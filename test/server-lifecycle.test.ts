@@ -40,8 +40,16 @@ describe("server shutdown", () => {
     const sessions = [await client.createSession(), await client.createSession()];
     const marker = signal === "SIGTERM" ? ["sleep", "313.25"] : ["sleep", "313.75"];
     await sessions[0]!.runShell(`${marker.join(" ")} &`);
-    const running = sessions.map((session) => session.runPython("import time\nprint('working', flush=True)\ntime.sleep(3600)"));
+    const started: Promise<void>[] = [];
+    const running = sessions.map((session) => {
+      let onStdout: () => void = () => {};
+      started.push(new Promise<void>((resolve) => (onStdout = resolve)));
+      return session.runPython("import time\nprint('working', flush=True)\ntime.sleep(3600)", { onStdout });
+    });
     const queued = sessions[1]!.runShell("echo never");
+    // Both outputs must have reached the client before the signal, or a
+    // loaded machine could stop the server before the code printed anything.
+    await Promise.all(started);
     await waitUntil(async () => (await client.listSessions()).every((session) => session.state === SessionState.BUSY), 5_000);
     const root = listHostProcesses().find((process) => process.pid === child.pid)!;
     const treeBeforeStop = listProcessTree(root);

@@ -66,8 +66,12 @@ export async function findProcessCgroupDir(pid: number, controller: string): Pro
 /** Returns the pids of the processes in a cgroup directory. */
 export async function readCgroupProcs(dir: string): Promise<number[]> {
   const text = await readFile(`${dir}/cgroup.procs`, "utf8").catch(() => "");
-  return text
-    .split("\n")
-    .filter((line) => line !== "")
-    .map(Number);
+  // cgroup v1 may list a process more than once while it forks or exits.
+  const pids = new Set(
+    text
+      .split("\n")
+      .filter((line) => line !== "")
+      .map(Number),
+  );
+  return [...pids];
 }
