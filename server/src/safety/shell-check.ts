@@ -4,7 +4,7 @@ import type { ShellSafetyPolicy } from "./options.js";
 import { type ShellDialect, type ShellNode, type ShellPosition, ShellSyntaxError, getNodeType, parseShell, walkShellNode } from "./shell-syntax.js";
 import { type OptionHazard, findOptionHazard, hasOptionRules } from "./shell-options.js";
 import { type Word, isWrapper, unwrapCommand, unwrapFind } from "./shell-wrappers.js";
-import { readWord } from "./shell-words.js";
+import { readWord, startsWithPattern } from "./shell-words.js";
 
 /** Reason and position of a shell check's rejection. */
 export interface ShellRefusal {
@@ -168,7 +168,9 @@ class ShellCheck {
     if (args.length === 0) {
       return;
     }
-    const words = args.map((arg) => readWord(arg));
+    // A pattern that may expand to an option is not a plain literal, except
+    // as the command name, which the safe set matches as written.
+    const words = args.map((arg, index) => (index > 0 && startsWithPattern(arg) ? null : readWord(arg)));
     if (words[0] === null) {
       this.judge(words, args[0]!.Pos());
     }
@@ -212,7 +214,7 @@ class ShellCheck {
     const what = hazard.option === "operand" ? `${name} ${hazard.target}` : `${name} ${hazard.option}`;
     switch (hazard.effect) {
       case "unreadable":
-        return this.reject(SafetyRule.SHELL_WORD, name, position, `cannot tell what ${name} is told to do: an argument is not a plain literal, and ${name} has options that run programs or change files`);
+        return this.reject(SafetyRule.SHELL_WORD, name, position, `cannot tell what ${name} is told to do: an argument is not a plain literal or is a pattern that may match a name starting with -, and ${name} has options that run programs or change files (write ./*.txt rather than *.txt)`);
       case "runs":
         return this.reject(SafetyRule.SHELL_COMMAND, what, position, `${what} runs another program, which the safe ${name} does not`);
       case "changes":

@@ -30,6 +30,8 @@ describe("option rules of the default safe commands", () => {
     { command: "x=--compress-program=sh; sort $x f", rule: SafetyRule.SHELL_WORD, name: "sort", column: 31 },
     { command: 'a=-delete; find . "$a"', rule: SafetyRule.SHELL_WORD, name: "find", column: 19 },
     { command: "sort -o $f x", rule: SafetyRule.SHELL_WORD, name: "sort", column: 9 },
+    { command: "sort -S 1K *", rule: SafetyRule.SHELL_WORD, name: "sort", column: 12 },
+    { command: "uniq ?x", rule: SafetyRule.SHELL_WORD, name: "uniq", column: 6 },
   ])("option rejected with its name: $command", ({ command, rule, name, column }) => {
     const refusal = check(command);
 
@@ -85,6 +87,11 @@ describe("option rules of the default safe commands", () => {
     "find . -name '*.py' -type f",
     "grep -r -e pattern .",
     "tail -n 5 x",
+    "sort ./*.txt data*",
+    "sort '*'",
+    "ls *",
+    "[ -f x ] && cat x",
+    "find . -name '*.py'",
   ])("ordinary use allowed: %s", (command) => {
     expect(check(command)).toBeUndefined();
   });
