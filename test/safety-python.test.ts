@@ -79,6 +79,7 @@ describe("Python safety settings", () => {
     { settings: STRICT, code: "class M: __match_args__ = ('__globals__',)", rule: SafetyRule.INTROSPECTION, name: "__globals__" },
     { settings: STRICT, code: "class M: __match_args__ = tuple(['__globals__'])", rule: SafetyRule.INTROSPECTION, name: "__match_args__" },
     { settings: STRICT, code: "M = type('M', (), dict(__match_args__=('__globals__',)))", rule: SafetyRule.INTROSPECTION, name: "__globals__" },
+    { settings: STRICT, code: "class M: __match_args__ = (); __match_args__ += ('__globals__',)", rule: SafetyRule.INTROSPECTION, name: "__match_args__" },
     { settings: STRICT, code: "class Fields: __globals__: dict", rule: SafetyRule.INTROSPECTION, name: "__globals__" },
   ])("bypass rejected before running: $code", async ({ settings, code, rule, name }, { client }) => {
     await withSafetySession(client, settings, async (session) => {

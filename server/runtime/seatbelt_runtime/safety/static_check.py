@@ -73,6 +73,8 @@ class StaticCheck(ast.NodeVisitor):
             and isinstance(node.value, (ast.Name, ast.Attribute))
         }
         self.resolving = set()
+        # __match_args__ names whose value _check_class_field has checked.
+        self.checked_match_args = set()
 
     @staticmethod
     def _collect_aliases(tree):
@@ -234,6 +236,8 @@ class StaticCheck(ast.NodeVisitor):
                 self._refuse(INTROSPECTION, alias.name, f"importing {alias.name} from {node.module} is not allowed while imports or functions are restricted", node)
 
     def visit_Name(self, node):
+        if isinstance(node.ctx, ast.Store) and node.id == "__match_args__" and id(node) not in self.checked_match_args and self.policy.restricted:
+            self._refuse(INTROSPECTION, node.id, "__match_args__ may only be bound by an assignment in a class body while imports or functions are restricted", node)
         if self.policy.restricted and node.id in BLOCKED_NAMES:
             self._refuse(INTROSPECTION, node.id, f"access to {node.id} is not allowed while imports or functions are restricted", node)
         if isinstance(node.ctx, ast.Load) and node.id in DANGEROUS_FUNCTIONS and not self.policy.allows_function(node.id):
@@ -303,8 +307,10 @@ class StaticCheck(ast.NodeVisitor):
             targets = [statement.target]
         else:
             return
-        if any(isinstance(target, ast.Name) and target.id == "__match_args__" for target in targets) and statement.value is not None:
+        names = [target for target in targets if isinstance(target, ast.Name) and target.id == "__match_args__"]
+        if names and statement.value is not None:
             self._check_match_args(statement.value, statement)
+            self.checked_match_args.update(id(name) for name in names)
 
     def _check_match_args(self, value, node):
         """Check each attribute name of a __match_args__ value, which must be literal."""
