@@ -76,6 +76,11 @@ describe("Python safety settings", () => {
     { settings: { ...STRICT, authorizedImports: { values: ["pathlib", "sys"] } }, code: "import sys; sys.modules['os']", rule: SafetyRule.INTROSPECTION, name: "sys.modules" },
     { settings: { ...STRICT, authorizedImports: { values: ["pathlib", "shutil"] } }, code: "import shutil; shutil.os.system('id')", rule: SafetyRule.IMPORT, name: "os" },
     { settings: { ...STRICT, authorizedImports: { values: ["pathlib", "numpy"] } }, code: "import numpy; m = numpy.ctypeslib; m.ctypes", rule: SafetyRule.IMPORT, name: "ctypes" },
+    { settings: STRICT, code: "class M: __match_args__ = ('__globals__',)", rule: SafetyRule.INTROSPECTION, name: "__globals__" },
+    { settings: STRICT, code: "class M: __match_args__ = tuple(['__globals__'])", rule: SafetyRule.INTROSPECTION, name: "__match_args__" },
+    { settings: STRICT, code: "M = type('M', (), dict(__match_args__=('__globals__',)))", rule: SafetyRule.INTROSPECTION, name: "__globals__" },
+    { settings: STRICT, code: "class M: __match_args__ = (); __match_args__ += ('__globals__',)", rule: SafetyRule.INTROSPECTION, name: "__match_args__" },
+    { settings: STRICT, code: "class Fields: __globals__: dict", rule: SafetyRule.INTROSPECTION, name: "__globals__" },
   ])("bypass rejected before running: $code", async ({ settings, code, rule, name }, { client }) => {
     await withSafetySession(client, settings, async (session) => {
       const outcome = await session.runPython(TOUCH_MARKER + code);
@@ -102,6 +107,53 @@ describe("Python safety settings", () => {
       expect(outcome.status, describeOutcome(outcome)).toBe(ExecutionStatus.REJECTED);
       expect(outcome.result.refusal?.rule).toBe(rule);
       expect(outcome.result.refusal?.name).toBe(name);
+      expect(existsInWorkspace(session, MARKER)).toBe(false);
+    });
+  });
+
+  test.for<RefusalCase>([
+    { code: "match ():\n    case object(__class__=C, __reduce_ex__=R): pass", rule: SafetyRule.INTROSPECTION, name: "__reduce_ex__" },
+    { code: "match 1:\n    case __builtins__: pass", rule: SafetyRule.INTROSPECTION, name: "__builtins__" },
+    { code: "match {}:\n    case {**__builtins__}: pass", rule: SafetyRule.INTROSPECTION, name: "__builtins__" },
+  ])("match pattern rejected before running: $code", async ({ code, rule, name }, { client }) => {
+    await withSafetySession(client, STRICT, async (session) => {
+      const outcome = await session.runPython(TOUCH_MARKER + code);
+
+      expect(outcome.status, describeOutcome(outcome)).toBe(ExecutionStatus.REJECTED);
+      expect(outcome.result.refusal?.rule).toBe(rule);
+      expect(outcome.result.refusal?.name).toBe(name);
+      expect(outcome.result.refusal?.line).toBe(3);
+      expect(outcome.result.refusal?.column).toBe(10);
+      expect(existsInWorkspace(session, MARKER)).toBe(false);
+    });
+  });
+
+  test("attribute read by a class pattern rejected like attribute access", async ({ client }) => {
+    const code = [
+      "match ():",
+      "    case object(__class__=C): pass",
+      "match C:",
+      "    case object(__base__=B): pass",
+      "match B:",
+      "    case object(__subclasses__=S): pass",
+      "for k in S():",
+      "    if k.__name__ == '_wrap_close':",
+      "        match k:",
+      "            case object(__init__=I): pass",
+      "        match I:",
+      "            case object(__globals__=G): pass",
+      `        G['system']('touch ${MARKER}'); break`,
+    ].join("\n");
+    await withSafetySession(client, { authorizedImports: { values: [] }, authorizedFunctions: { values: [] }, checkStringObfuscation: true }, async (session) => {
+      const outcome = await session.runPython(code);
+
+      expect(outcome.status, describeOutcome(outcome)).toBe(ExecutionStatus.REJECTED);
+      expect(outcome.result.refusal?.rule).toBe(SafetyRule.INTROSPECTION);
+      expect(outcome.result.refusal?.name).toBe("__base__");
+      expect(outcome.result.refusal?.line).toBe(4);
+      expect(outcome.result.refusal?.column).toBe(10);
+      expect(outcome.result.message).toContain("access to the attribute __base__ is not allowed");
+      expect(outcome.stdout).toBe("");
       expect(existsInWorkspace(session, MARKER)).toBe(false);
     });
   });

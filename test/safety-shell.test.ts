@@ -8,6 +8,7 @@ const MARKER = "PWNED";
 const VICTIM = "victim";
 
 const BASIC: SafetyInit = { bypassShellSafety: false, safeShellCommands: { values: ["ls", "cat", "echo", "pwd"] } };
+const DEFAULTS: SafetyInit = { bypassShellSafety: false };
 const WRAPPERS: SafetyInit = { bypassShellSafety: false, safeShellCommands: { values: ["env", "timeout", "nice", "xargs", "find", "ls"] } };
 
 interface ShellCase {
@@ -34,6 +35,9 @@ describe("shell safety settings", () => {
     { settings: { ...WRAPPERS, additionalSafeShellCommands: ["echo"] }, command: `echo id | xargs sh -c`, rule: SafetyRule.SHELL_COMMAND, name: "sh" },
     { settings: WRAPPERS, command: `find . -maxdepth 0 -exec sh -c 'touch ${MARKER}' \\;`, rule: SafetyRule.SHELL_COMMAND, name: "sh" },
     { settings: WRAPPERS, command: `find . -name ${VICTIM} -delete`, rule: SafetyRule.SHELL_COMMAND, name: "find -delete" },
+    { settings: DEFAULTS, command: `sort -S 1K --compress-program=sh -T . <<'EOF'\n${`touch ${MARKER}\n`.repeat(200)}EOF`, rule: SafetyRule.SHELL_COMMAND, name: "sort --compress-program" },
+    { settings: DEFAULTS, command: `echo x | sort -o ${MARKER}`, rule: SafetyRule.SHELL_OPERATOR, name: "sort -o" },
+    { settings: DEFAULTS, command: `echo x | uniq - ${MARKER}`, rule: SafetyRule.SHELL_OPERATOR, name: `uniq ${MARKER}` },
   ])("rejected before running: $command", async ({ settings, command, rule, name }, { client }) => {
     await withSafetySession(client, settings, async (session) => {
       await writeFile(join(session.info.workspaceDir, VICTIM), "keep\n");

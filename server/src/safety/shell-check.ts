@@ -2,8 +2,9 @@ import { SafetyRule } from "../gen/seatbelt/v1/execution_pb.js";
 import type { Task } from "../sessions/execution.js";
 import type { ShellSafetyPolicy } from "./options.js";
 import { type ShellDialect, type ShellNode, type ShellPosition, ShellSyntaxError, getNodeType, parseShell, walkShellNode } from "./shell-syntax.js";
+import { type OptionHazard, findOptionHazard, hasOptionRules } from "./shell-options.js";
 import { type Word, isWrapper, unwrapCommand, unwrapFind } from "./shell-wrappers.js";
-import { readWord } from "./shell-words.js";
+import { readWord, startsWithPattern } from "./shell-words.js";
 
 /** Reason and position of a shell check's rejection. */
 export interface ShellRefusal {
@@ -167,18 +168,24 @@ class ShellCheck {
     if (args.length === 0) {
       return;
     }
-    const words = args.map((arg) => readWord(arg));
+    // A pattern that may expand to an option is not a plain literal, except
+    // as the command name, which the safe set matches as written.
+    const words = args.map((arg, index) => (index > 0 && startsWithPattern(arg) ? null : readWord(arg)));
     if (words[0] === null) {
       this.judge(words, args[0]!.Pos());
     }
     for (const arg of args) {
       this.checkSubstitutions(arg);
     }
-    this.judge(words, args[0]!.Pos());
+    this.judge(words, args[0]!.Pos(), args.map((arg) => arg.Pos()));
   }
 
-  /** Judges a command by its name and, for a wrapper, by what it runs. */
-  judge(words: readonly Word[], position: ShellPosition | Location): void {
+  /**
+   * Judges a command by its name, by the options of a command that has
+   * option rules, and, for a wrapper, by what it runs. wordPositions,
+   * when known, locate each word for the message.
+   */
+  judge(words: readonly Word[], position: ShellPosition | Location, wordPositions?: readonly ShellPosition[]): void {
     const name = words[0];
     if (name === null || name === undefined) {
       this.reject(SafetyRule.SHELL_WORD, "", position, "a command name is not a plain literal (it holds an expansion, a substitution or $'...' quoting)");
@@ -192,10 +199,35 @@ class ShellCheck {
     if (!this.policy.commands.has(name) && !this.functions.has(name)) {
       this.reject(SafetyRule.SHELL_COMMAND, name, position, `the command ${name} is not in the safe set`);
     }
+    const hazard = findOptionHazard(name, words.slice(1));
+    if (hazard !== undefined) {
+      this.rejectOption(name, hazard, wordPositions?.[hazard.index + 1] ?? position);
+    }
     if (name === "find") {
       this.judgeFind(words.slice(1), position);
     } else if (isWrapper(name)) {
       this.judgeWrapped(name, words.slice(1), position);
+    }
+  }
+
+  private rejectOption(name: string, hazard: OptionHazard, position: ShellPosition | Location): void {
+    const what = hazard.option === "operand" ? `${name} ${hazard.target}` : `${name} ${hazard.option}`;
+    switch (hazard.effect) {
+      case "unreadable":
+        return this.reject(SafetyRule.SHELL_WORD, name, position, `cannot tell what ${name} is told to do: an argument is not a plain literal or is a pattern that may match a name starting with -, and ${name} has options that run programs or change files (write ./*.txt rather than *.txt)`);
+      case "runs":
+        return this.reject(SafetyRule.SHELL_COMMAND, what, position, `${what} runs another program, which the safe ${name} does not`);
+      case "changes":
+        return this.reject(SafetyRule.SHELL_COMMAND, what, position, `${what} changes a setting of the system, which the safe ${name} does not`);
+      case "writes": {
+        const shown = hazard.option === "operand" ? `${name}'s output operand` : what;
+        const target = hazard.target === undefined ? "a file" : `the file ${hazard.target}`;
+        const operators = this.policy.operators;
+        if (operators !== "all" && !operators.has(">")) {
+          this.reject(SafetyRule.SHELL_OPERATOR, what, position, `${shown} writes ${target} like the output redirection >, which is not in the safe set`);
+        }
+        return;
+      }
     }
   }
 
@@ -216,8 +248,13 @@ class ShellCheck {
         return;
       case "unknown":
         return this.reject(SafetyRule.SHELL_WORD, name, position, `cannot tell which program ${name} runs: ${run.reason}`);
-      case "command":
+      case "command": {
+        const program = run.words[0];
+        if (name === "xargs" && typeof program === "string" && hasOptionRules(program)) {
+          this.reject(SafetyRule.SHELL_WORD, `xargs ${program}`, position, `xargs adds words read from its input to the arguments of ${program}, whose options can run programs or change files`);
+        }
         return this.nested(() => this.judge(run.words, position), position);
+      }
       case "script":
         if (run.script === null) {
           this.reject(SafetyRule.SHELL_WORD, name, position, `${name} -c is given no script that is a plain literal`);

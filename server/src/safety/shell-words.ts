@@ -30,3 +30,17 @@ export function readWord(word: ShellNode | null | undefined): Word {
   }
   return text;
 }
+
+/**
+ * Tells whether a word begins with an unquoted pattern (`*.txt`, `?x`,
+ * `[ab]*`), whose expansion may be a file name that starts with "-" and
+ * so is read as an option.
+ */
+export function startsWithPattern(word: ShellNode | null | undefined): boolean {
+  const first = (word?.Parts as ShellNode[] | undefined)?.[0];
+  if (first === undefined || getNodeType(first) !== "Lit") {
+    return false;
+  }
+  const text = String(first.Value);
+  return text.startsWith("*") || text.startsWith("?") || /^\[.*\]/.test(text);
+}

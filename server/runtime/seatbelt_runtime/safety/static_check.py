@@ -73,6 +73,8 @@ class StaticCheck(ast.NodeVisitor):
             and isinstance(node.value, (ast.Name, ast.Attribute))
         }
         self.resolving = set()
+        # __match_args__ names whose value _check_class_field has checked.
+        self.checked_match_args = set()
 
     @staticmethod
     def _collect_aliases(tree):
@@ -234,6 +236,8 @@ class StaticCheck(ast.NodeVisitor):
                 self._refuse(INTROSPECTION, alias.name, f"importing {alias.name} from {node.module} is not allowed while imports or functions are restricted", node)
 
     def visit_Name(self, node):
+        if isinstance(node.ctx, ast.Store) and node.id == "__match_args__" and id(node) not in self.checked_match_args and self.policy.restricted:
+            self._refuse(INTROSPECTION, node.id, "__match_args__ may only be bound by an assignment in a class body while imports or functions are restricted", node)
         if self.policy.restricted and node.id in BLOCKED_NAMES:
             self._refuse(INTROSPECTION, node.id, f"access to {node.id} is not allowed while imports or functions are restricted", node)
         if isinstance(node.ctx, ast.Load) and node.id in DANGEROUS_FUNCTIONS and not self.policy.allows_function(node.id):
@@ -243,6 +247,87 @@ class StaticCheck(ast.NodeVisitor):
         self.visit(node.value)
         self._check_attribute_name(node.attr, node)
         self._check_module_attribute(node)
+
+    def visit_MatchClass(self, node):
+        # case C(attr=p) reads subject.attr with no Attribute node.
+        self.visit(node.cls)
+        for name in node.kwd_attrs:
+            self._check_attribute_name(name, node)
+        for pattern in [*node.patterns, *node.kwd_patterns]:
+            self.visit(pattern)
+
+    def _check_bound_name(self, name, node):
+        """Check a name that a statement binds without a Name node (def, class, except, match capture)."""
+        if name is not None and self.policy.restricted and name in BLOCKED_NAMES:
+            self._refuse(INTROSPECTION, name, f"access to {name} is not allowed while imports or functions are restricted", node)
+
+    def visit_MatchAs(self, node):
+        self._check_bound_name(node.name, node)
+        self.generic_visit(node)
+
+    def visit_MatchStar(self, node):
+        self._check_bound_name(node.name, node)
+
+    def visit_MatchMapping(self, node):
+        self._check_bound_name(node.rest, node)
+        self.generic_visit(node)
+
+    def visit_ExceptHandler(self, node):
+        self._check_bound_name(node.name, node)
+        self.generic_visit(node)
+
+    def visit_FunctionDef(self, node):
+        self._check_bound_name(node.name, node)
+        self.generic_visit(node)
+
+    visit_AsyncFunctionDef = visit_FunctionDef
+
+    def visit_ClassDef(self, node):
+        self._check_bound_name(node.name, node)
+        for statement in node.body:
+            self._check_class_field(statement)
+        self.generic_visit(node)
+
+    def visit_arg(self, node):
+        self._check_bound_name(node.arg, node)
+        self.generic_visit(node)
+
+    def _check_class_field(self, statement):
+        """Check the names that class patterns read from instances of a class.
+
+        A positional pattern, case C(x), reads the attribute that
+        C.__match_args__ names, and dataclasses fill __match_args__ with
+        the names of annotated fields. So both are checked like attribute access.
+        """
+        if isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name):
+            self._check_attribute_name(statement.target.id, statement.target)
+        if isinstance(statement, ast.Assign):
+            targets = statement.targets
+        elif isinstance(statement, ast.AnnAssign):
+            targets = [statement.target]
+        else:
+            return
+        names = [target for target in targets if isinstance(target, ast.Name) and target.id == "__match_args__"]
+        if names and statement.value is not None:
+            self._check_match_args(statement.value, statement)
+            self.checked_match_args.update(id(name) for name in names)
+
+    def _check_match_args(self, value, node):
+        """Check each attribute name of a __match_args__ value, which must be literal."""
+        names = value.elts if isinstance(value, (ast.Tuple, ast.List)) else None
+        if names is None or not all(isinstance(name, ast.Constant) and isinstance(name.value, str) for name in names):
+            if self.policy.restricted:
+                self._refuse(INTROSPECTION, "__match_args__", "__match_args__ that is not a tuple of string literals is not allowed while imports or functions are restricted", node)
+            return
+        for name in names:
+            self._check_attribute_name(name.value, name)
+
+    def visit_Dict(self, node):
+        # type("M", (), {"__match_args__": (...)}) builds a class namespace.
+        for key, value in zip(node.keys, node.values):
+            if isinstance(key, ast.Constant) and key.value == "__match_args__":
+                self._check_match_args(value, key)
+        self.generic_visit(node)
 
     def visit_Subscript(self, node):
         # namespace["__builtins__"] reaches what __builtins__ does.
@@ -274,6 +359,9 @@ class StaticCheck(ast.NodeVisitor):
                 self._check_format_string(receiver.value, node)
             else:
                 self._check_built(receiver, f"str.{node.func.attr}()", node)
+        for keyword in node.keywords:
+            if keyword.arg == "__match_args__":
+                self._check_match_args(keyword.value, keyword)
         for argument in [*node.args, *(keyword.value for keyword in node.keywords)]:
             if isinstance(argument, ast.Constant) and isinstance(argument.value, str):
                 self._check_name_string(argument.value, argument)
