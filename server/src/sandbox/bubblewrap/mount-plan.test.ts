@@ -119,6 +119,15 @@ describe("planMounts", () => {
     expect(steps).toContainEqual({ kind: "remount-ro", target: "/dev" });
   });
 
+  test("denied folders inside the workspace masked and bound read-only", () => {
+    const host = new Map<string, HostEntry>([...HOST, [`${WORKSPACE}/secret`, { kind: "directory" }], [`${WORKSPACE}/ro`, { kind: "directory" }]]);
+    const rules = ['(deny file-read* (subpath (string-append (param "WORKSPACE") "/secret")))', '(deny file-write* (subpath (string-append (param "WORKSPACE") "/ro")))'];
+    const { steps } = plan([...BASE, ...rules].join("\n"), { hostEntries: host });
+
+    expect(steps).toContainEqual({ kind: "tmpfs", target: `${WORKSPACE}/secret`, mode: 0o111 });
+    expect(steps).toContainEqual({ kind: "ro-bind", source: `${WORKSPACE}/ro`, target: `${WORKSPACE}/ro` });
+  });
+
   test("writable dev remounted read-only around its own shm tmpfs", () => {
     const { steps } = plan([...BASE, '(allow file-read* file-write* (subpath "/dev"))'].join("\n"));
 

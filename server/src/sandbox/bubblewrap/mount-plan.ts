@@ -59,21 +59,27 @@ type Layer = "host-read" | "host-write" | "empty";
 
 /** Returns every path that a file rule of the profile names. */
 export function listRulePaths(profile: SbplProfile): string[] {
-  const paths: string[] = [];
-  const visit = (filter: SbplFilter | undefined): void => {
-    if (filter === undefined) {
-      return;
-    }
-    if (filter.kind === "subpath" || filter.kind === "literal" || filter.kind === "prefix") {
-      paths.push(filter.path);
-    } else if (filter.kind === "require-all" || filter.kind === "require-any") {
-      filter.filters.forEach(visit);
-    } else if (filter.kind === "require-not") {
-      visit(filter.filter);
-    }
-  };
-  profile.rules.forEach((rule) => visit(rule.filter));
-  return paths;
+  return profile.rules.flatMap((rule) => listFilterPaths(rule.filter));
+}
+
+/** Returns the paths that one filter names, in any of its parts. */
+export function listFilterPaths(filter: SbplFilter | undefined): string[] {
+  if (filter === undefined) {
+    return [];
+  }
+  switch (filter.kind) {
+    case "subpath":
+    case "literal":
+    case "prefix":
+      return [filter.path];
+    case "require-all":
+    case "require-any":
+      return filter.filters.flatMap(listFilterPaths);
+    case "require-not":
+      return listFilterPaths(filter.filter);
+    default:
+      return [];
+  }
 }
 
 /** Returns the paths whose host entries the plan needs, shortest first. */
