@@ -135,6 +135,9 @@ export class Session {
    * A sandbox that does not get ready in time is killed.
    */
   private async launchSandbox(): Promise<void> {
+    // Each sandbox is planned from the host as it is now, so that paths the
+    // profile denies and that appeared since the last start are masked.
+    const prepared = await this.context.backend.replan(this.options.workspaceDir, this.options.prepared);
     // A sandbox started after close() would outlive its session.
     if (this.state === SessionState.CLOSED) {
       throw new Error(`session ${this.id} was deleted before its new sandbox started`);
@@ -145,7 +148,7 @@ export class Session {
       this.failStart = reject;
     });
     // Frames and the exit of a sandbox that has been replaced are ignored.
-    const sandbox: SandboxProcess = startSessionSandbox(this.context.backend, this.options, {
+    const sandbox: SandboxProcess = startSessionSandbox(this.context.backend, { ...this.options, prepared }, {
       onFrame: (frame) => sandbox === this.sandbox && this.handleFrame(frame),
       onExit: (exit) => sandbox === this.sandbox && this.handleSandboxExit(exit),
     });

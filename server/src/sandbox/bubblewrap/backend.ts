@@ -2,6 +2,7 @@ import { execa } from "execa";
 import { type PythonEnvironment, getInterpreterPrefix } from "../../profiles/python-env.js";
 import { type ProfileRequest, buildSessionProfile } from "../../profiles/session-profile.js";
 import type { SbplParameters } from "../../sbpl/parse.js";
+import type { SbplProfile } from "../../sbpl/profile.js";
 import { adaptProfileForLinux } from "./adapt-profile.js";
 import { type LinuxSandboxPlan, compileLinuxProfile } from "./compile.js";
 import { readHostEntries } from "./host-layout.js";
@@ -28,9 +29,11 @@ export interface PrepareRequest {
   readonly pythonEnv: PythonEnvironment | undefined;
 }
 
-/** A session's sandbox as planned once, and reused whenever the sandbox is replaced. */
+/** A session's sandbox as planned when the session was created; replan plans it again for each new sandbox. */
 export interface PreparedSandbox extends LinuxSandboxPlan {
   readonly python: string;
+  /** The session's profile with its parameters filled in, before it is adapted to Linux. */
+  readonly profile: SbplProfile;
 }
 
 export interface SandboxRequest {
@@ -129,18 +132,32 @@ export class BubblewrapBackend {
       PYTHON: python,
     };
     const profile = buildSessionProfile(request.profile, parameters, request.pythonEnv?.readableDirs ?? []);
-    const fixedPaths = [request.workspaceDir, ...this.options.hiddenDirs];
+    return this.compile(request.workspaceDir, profile, python);
+  }
+
+  /**
+   * Plans a prepared sandbox again from the host's current paths, so that a
+   * replacement sandbox masks the denied paths that have appeared since,
+   * such as folders created in the workspace.
+   * @throws ProfileRejectedError when the profile no longer lets the sandbox run.
+   */
+  replan(workspaceDir: string, prepared: PreparedSandbox): Promise<PreparedSandbox> {
+    return this.compile(workspaceDir, prepared.profile, prepared.python);
+  }
+
+  private async compile(workspaceDir: string, profile: SbplProfile, python: string): Promise<PreparedSandbox> {
+    const fixedPaths = [workspaceDir, ...this.options.hiddenDirs];
     const hostEntries = await readHostEntries(listPlanPaths(adaptProfileForLinux(profile).profile, fixedPaths));
     const plan = compileLinuxProfile({
       profile,
       hostEntries,
-      workspaceDir: request.workspaceDir,
+      workspaceDir,
       runtimeDir: this.options.runtimeDir,
       hiddenDirs: this.options.hiddenDirs,
       emptyFile: this.options.emptyFile,
       python,
     });
-    return { ...plan, python };
+    return { ...plan, python, profile };
   }
 
   /** Starts the sandbox of one session. */

@@ -1,10 +1,11 @@
 import { posix } from "node:path";
 import { explainDecision } from "../../sbpl/decide.js";
 import { FILE_READ_OPERATIONS } from "../../sbpl/operations.js";
-import type { ProfileNote, SbplProfile, SbplRule } from "../../sbpl/profile.js";
+import type { ProfileNote, SbplFilter, SbplProfile, SbplRule } from "../../sbpl/profile.js";
 import { adaptProfileForLinux, allowsNetwork } from "./adapt-profile.js";
+import { noteUnmountableDenies } from "./deny-notes.js";
 import type { HostEntry } from "./host-layout.js";
-import { type MountStep, getPathAccess, planMounts } from "./mount-plan.js";
+import { type MountStep, planMounts } from "./mount-plan.js";
 
 /** A profile that cannot run a session at all, such as one that hides the workspace. */
 export class ProfileRejectedError extends Error {
@@ -55,26 +56,28 @@ export function compileLinuxProfile(input: LinuxCompileInput): LinuxSandboxPlan 
     runtimeDir: input.runtimeDir,
     emptyFile: input.emptyFile,
   });
-  return { mounts: plan.steps, network: allowsNetwork(linuxProfile), notes: [...adapted.notes, ...plan.notes], linuxProfile };
-}
-
-function serverRule(action: "allow" | "deny", operations: readonly string[], path: string, text: string): SbplRule {
-  return { action, operations, filter: { kind: "subpath", path }, position: { line: 0, column: 0 }, text };
+  const denyNotes = noteUnmountableDenies({ profile: linuxProfile, hostEntries: input.hostEntries });
+  return { mounts: plan.steps, network: allowsNetwork(linuxProfile), notes: [...adapted.notes, ...denyNotes, ...plan.notes], linuxProfile };
 }
 
 /**
  * Appends rules that deny the hidden directories, such as the state
  * directory that contains other sessions' workspaces, whatever the profile
- * allows. A last rule gives the workspace back the access the profile gave it.
+ * allows. The workspace is left out of them, so the profile's own rules
+ * decide about it and about every path below it.
  */
 export function hideServerDirs(profile: SbplProfile, hiddenDirs: readonly string[], workspaceDir: string): SbplProfile {
-  const workspaceAccess = getPathAccess(profile, workspaceDir, "directory");
-  const rules = [...profile.rules, ...hiddenDirs.map((dir) => serverRule("deny", ["file*"], dir, `server state directory: ${dir}`))];
-  if (workspaceAccess !== "none") {
-    const operations = workspaceAccess === "write" ? ["file-read*", "file-write*"] : ["file-read*"];
-    rules.push(serverRule("allow", operations, workspaceDir, `workspace: ${workspaceDir}`));
-  }
-  return { rules };
+  const outsideWorkspace: SbplFilter = { kind: "require-not", filter: { kind: "subpath", path: workspaceDir } };
+  const hide = hiddenDirs.map(
+    (dir): SbplRule => ({
+      action: "deny",
+      operations: ["file*"],
+      filter: { kind: "require-all", filters: [{ kind: "subpath", path: dir }, outsideWorkspace] },
+      position: { line: 0, column: 0 },
+      text: `server state directory: ${dir}`,
+    }),
+  );
+  return { rules: [...profile.rules, ...hide] };
 }
 
 function requireReadable(profile: SbplProfile, path: string, what: string, parameter: string): void {

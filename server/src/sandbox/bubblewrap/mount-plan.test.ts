@@ -45,6 +45,7 @@ describe("planMounts", () => {
     expect(steps).toEqual([
       { kind: "symlink", linkTarget: "usr/bin", path: "/bin" },
       { kind: "dev", target: "/dev" },
+      { kind: "tmpfs", target: "/dev/shm", mode: undefined },
       { kind: "ro-bind", source: "/etc", target: "/etc" },
       { kind: "symlink", linkTarget: "usr/lib", path: "/lib" },
       { kind: "proc", target: "/proc" },
@@ -55,6 +56,7 @@ describe("planMounts", () => {
       { kind: "bind", source: WORKSPACE, target: WORKSPACE },
       { kind: "ro-bind", source: RUNTIME, target: SANDBOX_RUNTIME_DIR },
       { kind: "remount-ro", target: "/etc/ssh" },
+      { kind: "remount-ro", target: "/dev" },
     ]);
     expect(notes).toEqual([]);
   });
@@ -114,6 +116,38 @@ describe("planMounts", () => {
   test("read-only dev remounted", () => {
     const { steps } = plan([...BASE, '(allow file-read* (subpath "/dev"))'].join("\n"));
 
+    expect(steps).toContainEqual({ kind: "remount-ro", target: "/dev" });
+  });
+
+  test("denied folders inside the workspace masked and bound read-only", () => {
+    const host = new Map<string, HostEntry>([...HOST, [`${WORKSPACE}/secret`, { kind: "directory" }], [`${WORKSPACE}/ro`, { kind: "directory" }]]);
+    const rules = ['(deny file-read* (subpath (string-append (param "WORKSPACE") "/secret")))', '(deny file-write* (subpath (string-append (param "WORKSPACE") "/ro")))'];
+    const { steps } = plan([...BASE, ...rules].join("\n"), { hostEntries: host });
+
+    expect(steps).toContainEqual({ kind: "tmpfs", target: `${WORKSPACE}/secret`, mode: 0o111 });
+    expect(steps).toContainEqual({ kind: "ro-bind", source: `${WORKSPACE}/ro`, target: `${WORKSPACE}/ro` });
+  });
+
+  test("writable dev remounted read-only around its own shm tmpfs", () => {
+    const { steps } = plan([...BASE, '(allow file-read* file-write* (subpath "/dev"))'].join("\n"));
+
+    const shm = steps.findIndex((step) => step.kind === "tmpfs" && step.target === "/dev/shm");
+    expect(shm).toBe(steps.findIndex((step) => step.kind === "dev") + 1);
+    expect(steps).toContainEqual({ kind: "remount-ro", target: "/dev" });
+    expect(steps).not.toContainEqual({ kind: "remount-ro", target: "/dev/shm" });
+  });
+
+  test("read-only dev gets a read-only shm", () => {
+    const { steps } = plan([...BASE, '(allow file-read* (subpath "/dev"))'].join("\n"));
+
+    expect(steps).toContainEqual({ kind: "tmpfs", target: "/dev/shm", mode: undefined });
+    expect(steps).toContainEqual({ kind: "remount-ro", target: "/dev/shm" });
+  });
+
+  test("hidden shm not mounted", () => {
+    const { steps } = plan([...BASE, '(allow file-read* file-write* (subpath "/dev"))', '(deny file-read* (subpath "/dev/shm"))'].join("\n"));
+
+    expect(targets(steps)).not.toContain("tmpfs /dev/shm");
     expect(steps).toContainEqual({ kind: "remount-ro", target: "/dev" });
   });
 

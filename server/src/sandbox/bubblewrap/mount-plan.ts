@@ -3,6 +3,9 @@ import { FILE_READ_OPERATIONS, FILE_WRITE_OPERATIONS } from "../../sbpl/operatio
 import type { ProfileNote, SbplFilter, SbplProfile } from "../../sbpl/profile.js";
 import type { HostEntry } from "./host-layout.js";
 
+/** The shared-memory directory, the one place in /dev where the sandbox may create files. */
+export const DEV_SHM = "/dev/shm";
+
 /** Mount point of the runtime directory inside every sandbox. */
 export const SANDBOX_RUNTIME_DIR = "/run/seatbelt";
 
@@ -56,21 +59,27 @@ type Layer = "host-read" | "host-write" | "empty";
 
 /** Returns every path that a file rule of the profile names. */
 export function listRulePaths(profile: SbplProfile): string[] {
-  const paths: string[] = [];
-  const visit = (filter: SbplFilter | undefined): void => {
-    if (filter === undefined) {
-      return;
-    }
-    if (filter.kind === "subpath" || filter.kind === "literal" || filter.kind === "prefix") {
-      paths.push(filter.path);
-    } else if (filter.kind === "require-all" || filter.kind === "require-any") {
-      filter.filters.forEach(visit);
-    } else if (filter.kind === "require-not") {
-      visit(filter.filter);
-    }
-  };
-  profile.rules.forEach((rule) => visit(rule.filter));
-  return paths;
+  return profile.rules.flatMap((rule) => listFilterPaths(rule.filter));
+}
+
+/** Returns the paths that one filter names, in any of its parts. */
+export function listFilterPaths(filter: SbplFilter | undefined): string[] {
+  if (filter === undefined) {
+    return [];
+  }
+  switch (filter.kind) {
+    case "subpath":
+    case "literal":
+    case "prefix":
+      return [filter.path];
+    case "require-all":
+    case "require-any":
+      return filter.filters.flatMap(listFilterPaths);
+    case "require-not":
+      return listFilterPaths(filter.filter);
+    default:
+      return [];
+  }
 }
 
 /** Returns the paths whose host entries the plan needs, shortest first. */
@@ -147,8 +156,8 @@ export function planMounts(input: MountPlanInput): MountPlan {
       if (accessOf(path, "directory") === "none") {
         notes.push(wholeProfileNote(`${path} is mounted although the profile does not allow reading it, because the runtime needs it`));
       }
-      if (path === "/dev" && accessOf(path, "directory") !== "write") {
-        lateRemounts.push({ kind: "remount-ro", target: path });
+      if (path === "/dev") {
+        planDevShm(accessOf(DEV_SHM, "directory"), steps, lateRemounts);
       }
       if (path === "/proc" && decide(input.profile, "sysctl-read") !== "allow") {
         steps.push({ kind: "tmpfs", target: "/proc/sys", mode: MASK_DIRECTORY_MODE });
@@ -219,6 +228,24 @@ export function planMounts(input: MountPlanInput): MountPlan {
 
   steps.push({ kind: "ro-bind", source: input.runtimeDir, target: SANDBOX_RUNTIME_DIR });
   return { steps: [...steps, ...lateRemounts.reverse()], notes };
+}
+
+/**
+ * bubblewrap's /dev is a tmpfs with no size, so files written there would
+ * escape the disk limit. It is made read-only (devices stay usable, since
+ * writing to a device node does not modify the file system), and /dev/shm,
+ * which Python's multiprocessing needs, gets its own tmpfs, which the
+ * command line sizes like /tmp.
+ */
+function planDevShm(access: PathAccess, steps: MountStep[], lateRemounts: MountStep[]): void {
+  lateRemounts.push({ kind: "remount-ro", target: "/dev" });
+  if (access === "none") {
+    return;
+  }
+  steps.push({ kind: "tmpfs", target: DEV_SHM, mode: undefined });
+  if (access === "read") {
+    lateRemounts.push({ kind: "remount-ro", target: DEV_SHM });
+  }
 }
 
 function isBelowAny(path: string, dirs: readonly string[]): boolean {

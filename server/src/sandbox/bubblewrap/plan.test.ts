@@ -181,14 +181,15 @@ describe("buildBubblewrapArgs", () => {
     expect(args[args.indexOf("--tmpfs") - 1]).not.toBe("0000");
   });
 
-  test("tmp size limits /tmp and /var/tmp only", () => {
-    const mounts: MountStep[] = [...MOUNTS, { kind: "tmpfs", target: "/var/tmp", mode: undefined }];
+  test("tmp size limits /tmp, /var/tmp and /dev/shm only", () => {
+    const mounts: MountStep[] = [...MOUNTS, { kind: "tmpfs", target: "/var/tmp", mode: undefined }, { kind: "tmpfs", target: "/dev/shm", mode: undefined }];
     const args = buildBubblewrapArgs(planOptions({ mounts, tmpSizeBytes: 1048576 }));
 
     expect(indexOfSequence(args, ["--size", "1048576", "--tmpfs", "/tmp"])).toBeGreaterThan(-1);
     expect(indexOfSequence(args, ["--size", "1048576", "--tmpfs", "/var/tmp"])).toBeGreaterThan(-1);
+    expect(indexOfSequence(args, ["--size", "1048576", "--tmpfs", "/dev/shm"])).toBeGreaterThan(-1);
     expect(indexOfSequence(args, ["--perms", "0000", "--tmpfs", "/etc/ssh"])).toBeGreaterThan(-1);
-    expect(args.filter((word) => word === "--size")).toHaveLength(2);
+    expect(args.filter((word) => word === "--size")).toHaveLength(3);
   });
 
   test("no tmp size leaves tmpfs unlimited", () => {

@@ -1,4 +1,4 @@
-import { SANDBOX_RUNTIME_DIR, type MountStep } from "./mount-plan.js";
+import { DEV_SHM, PRIVATE_TMP_DIRS, SANDBOX_RUNTIME_DIR, type MountStep } from "./mount-plan.js";
 
 /** Everything that decides the bubblewrap command line of one session. */
 export interface BubblewrapPlanOptions {
@@ -14,12 +14,12 @@ export interface BubblewrapPlanOptions {
   readonly network: boolean;
   /** File descriptor on which bubblewrap reports the host pid of the sandbox's init process. */
   readonly infoFd: number;
-  /** Size of the sandbox's /tmp and /var/tmp each; unset leaves them unlimited. */
+  /** Size of the sandbox's /tmp, /var/tmp and /dev/shm each; unset leaves them unlimited. */
   readonly tmpSizeBytes?: number | undefined;
 }
 
-/** Temporary directories of the sandbox, whose tmpfs gets the session's disk size. */
-const SIZED_TMPFS_TARGETS: ReadonlySet<string> = new Set(["/tmp", "/var/tmp"]);
+/** Writable file systems of the sandbox held in memory, whose tmpfs gets the session's disk size. */
+const SIZED_TMPFS_TARGETS: ReadonlySet<string> = new Set([...PRIVATE_TMP_DIRS, DEV_SHM]);
 
 function sizeTmpfs(target: string, sizeBytes: number | undefined): string[] {
   return sizeBytes === undefined || !SIZED_TMPFS_TARGETS.has(target) ? [] : ["--size", String(sizeBytes)];
@@ -51,10 +51,14 @@ function setEnvironment(environment: Readonly<Record<string, string>>): string[]
  * Order matters because bubblewrap applies options left to right. Mounts
  * come shortest path first, as planMounts orders them. `--remount-ro /`
  * must come last, so that the root that bubblewrap built, where it created
- * the mount points, is read-only once the sandbox runs. Every mount target
- * lies on that fresh root or in a fresh tmpfs, never in a host directory
- * that sandboxed code can write, so nothing a session plants can redirect
- * the setup of a later sandbox.
+ * the mount points, is read-only once the sandbox runs. Mount targets lie
+ * on that fresh root or in a fresh tmpfs, except the masks of denied paths
+ * inside a writable directory such as the workspace. Those are planned from
+ * an lstat taken when no sandbox of the session runs, so its own code cannot
+ * swap them for a link before bubblewrap mounts there.
+ * TODO: another session that shares such a directory (through
+ * additional_write_dirs) could swap a masked path for a link in that window;
+ * opening each target with O_NOFOLLOW in a setup helper would close it.
  */
 export function buildBubblewrapArgs(options: BubblewrapPlanOptions): string[] {
   return [

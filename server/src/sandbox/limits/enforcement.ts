@@ -45,7 +45,7 @@ const DETAILS: Readonly<Record<LimitName, Partial<Record<Mechanism, string>>>> =
     "cgroup-v1": "cpu.cfs_quota_us of the session's cgroup: a quota per 100 ms period",
   },
   diskBytes: {
-    tmpfs: "a tmpfs of this size at the workspace, whose files count toward the session's memory too; /tmp and /var/tmp get the same size each",
+    tmpfs: "a tmpfs of this size at the workspace, whose files count toward the session's memory too; /tmp, /var/tmp and /dev/shm get the same size each",
   },
   openFiles: { rlimit: "RLIMIT_NOFILE of each process" },
   fileSizeBytes: { rlimit: "RLIMIT_FSIZE of each process" },

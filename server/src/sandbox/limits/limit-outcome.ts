@@ -20,7 +20,7 @@ export interface LimitEvidence {
   /** Cgroup counters when the execution started and when it ended; undefined without cgroups. */
   readonly before: LimitCounters | undefined;
   readonly after: LimitCounters | undefined;
-  /** The size-limited file system that had no free space or inodes left at the end: "the workspace", "/tmp" or "/var/tmp". */
+  /** The size-limited file system that had no free space or inodes left at the end: "the workspace", "/tmp", "/var/tmp" or "/dev/shm". */
   readonly fullDisk: string | undefined;
 }
 

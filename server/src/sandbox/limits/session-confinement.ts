@@ -52,7 +52,7 @@ export class SessionConfinement {
 
   /**
    * Names the size-limited file system that has no room left: the
-   * workspace, or the sandbox's /tmp or /var/tmp, which the server reaches
+   * workspace, or the sandbox's /tmp, /var/tmp or /dev/shm, which the server reaches
    * through the root of the sandbox's init process. Undefined when none is full.
    */
   async findFullDisk(sandboxInitPid: number | undefined): Promise<string | undefined> {
@@ -61,7 +61,8 @@ export class SessionConfinement {
     }
     const candidates: Array<[string, string]> = [["the workspace", this.workspaceDir]];
     if (sandboxInitPid !== undefined) {
-      candidates.push(["/tmp", `/proc/${sandboxInitPid}/root/tmp`], ["/var/tmp", `/proc/${sandboxInitPid}/root/var/tmp`]);
+      const root = `/proc/${sandboxInitPid}/root`;
+      candidates.push(["/tmp", `${root}/tmp`], ["/var/tmp", `${root}/var/tmp`], ["/dev/shm", `${root}/dev/shm`]);
     }
     for (const [name, dir] of candidates) {
       if ((await readDiskUse(dir).catch(() => ({ full: false }))).full) {
