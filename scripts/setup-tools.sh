@@ -42,6 +42,18 @@ ln -sf "$go_bin" "$bin_dir/go"
 # The Go client of the tests builds without reaching the module proxy.
 (cd test/clients/go && "$go_bin" mod download)
 
+# Debian keeps venv's pip bootstrap in a package of its own.
+if ! /usr/bin/python3 -c 'import ensurepip' >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "setup: installing python3-venv" >&2
+    apt-get update -q
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends python3-venv
+  else
+    echo "setup: python3-venv is missing; install it with: sudo apt-get install python3-venv" >&2
+    exit 1
+  fi
+fi
+
 venv="$tools_dir/python"
 stamp="$venv/.grpcio.version"
 if [ "$(cat "$stamp" 2>/dev/null)" != "$GRPCIO_VERSION" ]; then

@@ -30,7 +30,3 @@ fi
 
 npx buf generate
 npx tsc -b server client
-
-# grpcurl, the Go protobuf plugins and Python's grpcio, for the tests that
-# call the server from other languages and tools.
-bash scripts/setup-tools.sh
