@@ -1,4 +1,4 @@
-import { OutputStream } from "../gen/seatbelt/v1/execution_pb.js";
+import { type ExecutionResult, OutputStream } from "../gen/seatbelt/v1/execution_pb.js";
 import { type OutputPiece, Utf8Chunker } from "../output/utf8-chunker.js";
 import type { Execution } from "./execution.js";
 import { OutputCap, type StreamName } from "./output-cap.js";
@@ -68,6 +68,15 @@ export class OutputRelay {
       bytes,
       message: `output exceeded the cap of ${this.capBytes} bytes: the first ${this.cap.headBytes} and the last ${this.cap.tailBytes} bytes were kept and the ${bytes} bytes between them dropped (${summary.droppedStdoutBytes} of stdout, ${summary.droppedStderrBytes} of stderr)`,
     };
+  }
+
+  /** Emits what is held back, as finish does, and adds what the cap dropped to the result. */
+  finishInto(execution: Execution, result: ExecutionResult): void {
+    const dropped = this.finish(execution);
+    if (dropped.bytes > 0) {
+      result.outputDroppedBytes = BigInt(dropped.bytes);
+      result.message = result.message === "" ? dropped.message : `${result.message}; ${dropped.message}`;
+    }
   }
 }
 

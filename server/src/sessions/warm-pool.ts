@@ -7,7 +7,7 @@ import { type Frame, FrameType } from "../sandbox/frames.js";
 import type { SandboxExit, SandboxProcess } from "../sandbox/sandbox-process.js";
 import { type SessionId, createSessionId } from "./ids.js";
 import type { NewSessionOptions } from "./registry.js";
-import { type SandboxHandlers, type StartedSandbox, startSessionSandbox } from "./session.js";
+import { type SandboxHandlers, type StartedSandbox, startSessionSandbox } from "./session-sandbox.js";
 import { createWorkspace, removeTree } from "./workspace.js";
 
 /** Time before the pool tries again after a sandbox failed to start. @default 1000 */
