@@ -74,7 +74,13 @@ export function checkTargets(latencies: readonly SummarizedLatency[], metrics: r
 }
 
 /** Writes the run as Markdown: environment, targets, latency table, metrics, skipped systems. */
-export function renderMarkdown(run: BenchRun, latencies: readonly SummarizedLatency[], targets: readonly TargetCheck[], notes: readonly string[]): string {
+export function renderMarkdown(
+  run: BenchRun,
+  latencies: readonly SummarizedLatency[],
+  targets: readonly TargetCheck[],
+  notes: readonly string[],
+  unmet: readonly string[] = [],
+): string {
   const metrics = run.results.filter((result) => result.kind === "metric");
   const lines = [
     "# Seatbelt benchmark",
@@ -111,6 +117,9 @@ export function renderMarkdown(run: BenchRun, latencies: readonly SummarizedLate
   ];
   if (run.skipped.length > 0) {
     lines.push("## Not measured", "", ...run.skipped.map((row) => `- ${row.workload}, ${row.system}: ${row.reason}`), "");
+  }
+  if (unmet.length > 0) {
+    lines.push("## What limits the targets not met", "", ...unmet.map((line) => `- ${line}`), "");
   }
   if (notes.length > 0) {
     lines.push("## Notes", "", ...notes.map((note) => `- ${note}`), "");

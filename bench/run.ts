@@ -4,6 +4,7 @@
  *
  * Usage: npm run bench [-- --quick]
  */
+import { explainUnmetTargets } from "./unmet-targets.js";
 import { execSync } from "node:child_process";
 import { mkdir, writeFile } from "node:fs/promises";
 import { cpus, loadavg, release } from "node:os";
@@ -213,7 +214,7 @@ async function writeResults(run: BenchRun): Promise<void> {
   await mkdir(RESULTS_DIR, { recursive: true });
   const json = { startedAt: run.startedAt, quick: run.quick, environment: run.environment, targets, latencies, metrics, skipped: run.skipped };
   await writeFile(new URL("results.json", `file://${RESULTS_DIR}`), `${JSON.stringify(json, null, 2)}\n`);
-  await writeFile(new URL("report.md", `file://${RESULTS_DIR}`), renderMarkdown(run, latencies, targets, notes));
+  await writeFile(new URL("report.md", `file://${RESULTS_DIR}`), renderMarkdown(run, latencies, targets, notes, explainUnmetTargets(targets, latencies, metrics)));
   await writeFile(new URL("latency.svg", `file://${RESULTS_DIR}`), renderLatencyChart(groups));
   log(`wrote ${RESULTS_DIR}report.md, results.json and latency.svg`);
 }
