@@ -164,7 +164,6 @@ export async function startServer(input: ServerConfigInput = {}, logger?: Logger
     limitEnforcer,
     warmPool,
   });
-  warmPool?.start();
   const heartbeat = new Heartbeat(config.keepaliveIntervalMs);
 
   const [version, profiles] = await Promise.all([readVersion(), describeProfiles()]);
@@ -199,11 +198,18 @@ export async function startServer(input: ServerConfigInput = {}, logger?: Logger
       log.info({ url: metrics.url }, "metrics listening");
     }
   } catch (error) {
+    // The listen error is the one to report: a failure to clean up is only
+    // logged, so that it cannot hide why the server did not start.
     server.close();
-    await limitEnforcer.close().catch(() => {});
-    await removeTree(instanceDir);
+    await registry.closeAll("shutdown");
+    heartbeat.stop();
+    await limitEnforcer.close().catch((cleanupError: unknown) => log.error({ err: cleanupError }, "failed to remove the server's cgroups"));
+    await removeTree(instanceDir).catch((cleanupError: unknown) => log.error({ err: cleanupError, instanceDir }, "failed to remove the server's directory"));
     throw error;
   }
+  // Started only once the port is ours, so that a server that cannot listen
+  // has no pooled sandbox or workspace mount to remove.
+  registry.start();
   const { port } = server.address() as AddressInfo;
   const host = config.host.includes(":") ? `[${config.host}]` : config.host;
   log.info({ host: config.host, port, backend: backend.status }, "server listening");

@@ -86,8 +86,17 @@ export class SessionRegistry {
           await this.removeWorkspace(workspace.dir);
         },
       });
-      this.pool.refill();
     }
+  }
+
+  /**
+   * Starts preparing the spare workspace and the warm pool's sandboxes.
+   * Separate from the constructor so that the server does it only once it
+   * listens: a server that fails to start then has no mount to remove.
+   */
+  start(): void {
+    this.pool?.refill();
+    this.options.warmPool?.start();
   }
 
   private createWorkspace(id: SessionId): Promise<string> {
