@@ -25,6 +25,7 @@ import type { ProfilePolicy } from "./profiles/resolve-request.js";
 import { BubblewrapBackend } from "./sandbox/bubblewrap/backend.js";
 import { LimitEnforcer } from "./sandbox/limits/limit-enforcer.js";
 import { readLimitPolicy } from "./sandbox/limits/session-limits.js";
+import { unmountWorkspacesBelow } from "./sandbox/limits/workspace-tmpfs.js";
 import { installRuntime } from "./sandbox/runtime-files.js";
 import { Heartbeat } from "./sessions/heartbeat.js";
 import { SessionRegistry, getWorkspacesDir } from "./sessions/registry.js";
@@ -204,6 +205,7 @@ export async function startServer(input: ServerConfigInput = {}, logger?: Logger
     await registry.closeAll("shutdown");
     heartbeat.stop();
     await limitEnforcer.close().catch((cleanupError: unknown) => log.error({ err: cleanupError }, "failed to remove the server's cgroups"));
+    await unmountWorkspacesBelow(instanceDir);
     await removeTree(instanceDir).catch((cleanupError: unknown) => log.error({ err: cleanupError, instanceDir }, "failed to remove the server's directory"));
     throw error;
   }
