@@ -15,7 +15,7 @@ async function main(): Promise<void> {
     }
     input = args.config;
   } catch (error) {
-    // A bad value gets one line; a bad flag also the usage.
+    // A bad value gets one line. A bad flag gets the usage as well.
     const usage = error instanceof SettingsError ? "" : `\n${formatServerHelp()}`;
     process.stderr.write(`${(error as Error).message}\n${usage}`);
     process.exit(2);
