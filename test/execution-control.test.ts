@@ -297,3 +297,20 @@ describe("interrupt traceback", () => {
     expect(outcome.error?.traceback).not.toContain("seatbelt_runtime");
   });
 });
+
+describe("working directory", () => {
+  test("missing workdir is named in the error", async ({ session }) => {
+    const outcome = await session.runShell("pwd", { workdir: "nope" });
+
+    expect(outcome.status).toBe(ExecutionStatus.ERROR);
+    expect(outcome.result.message).toBe("workdir 'nope' is not a directory in the sandbox; a relative workdir starts at the workspace");
+  });
+
+  test("relative workdir starts at the workspace", async ({ session }) => {
+    await session.runShell("mkdir sub");
+
+    const outcome = await session.runShell("pwd", { workdir: "sub" });
+
+    expect(outcome.stdout).toBe(`${session.info.workspaceDir}/sub\n`);
+  });
+});

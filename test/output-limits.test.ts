@@ -95,6 +95,16 @@ describe("keepalive", () => {
 });
 
 describe("output cap", () => {
+  test("session reports its output cap", async ({ client }) => {
+    const session = await client.createSession({ limits: { outputBytes: 1000n } });
+
+    const fetched = await session.refresh();
+    await session.close();
+
+    expect(session.info.limits?.outputBytes).toBe(1000n);
+    expect(fetched.limits?.outputBytes).toBe(1000n);
+  });
+
   test("capped output keeps head and tail", async ({ client }) => {
     const session = await client.createSession({ limits: { outputBytes: 1000n } });
 

@@ -188,6 +188,13 @@ describe("additional directories", () => {
     expect(error.code).toBe(Code.InvalidArgument);
     expect(error.rawMessage).toContain("is not an existing directory");
   });
+
+  test.skipIf(process.platform !== "linux")("directory under /tmp is InvalidArgument", async () => {
+    const error = await createError({ profile: { additionalWriteDirs: ["/tmp"] } });
+
+    expect(error.code).toBe(Code.InvalidArgument);
+    expect(error.rawMessage).toContain('additional_write_dirs entry "/tmp" is rejected: the sandbox always mounts a private, empty /tmp');
+  });
 });
 
 describe("python_env_path", () => {

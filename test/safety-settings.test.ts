@@ -56,7 +56,7 @@ const TABLES: readonly SettingTable[] = [
     kind: "shell",
     task: `touch ${MARKER}`,
     cases: [
-      { form: "default", safety: { additionalSafeShellCommands: ["ls"] }, rule: undefined },
+      { form: "default", safety: { checkStringObfuscation: true }, rule: undefined },
       { form: "set", safety: SHELL_ON, rule: SafetyRule.SHELL_COMMAND },
       { form: "set", safety: { bypassShellSafety: true }, rule: undefined },
     ],

@@ -137,6 +137,19 @@ describe("missing bubblewrap", () => {
   });
 });
 
+describe("port in use", () => {
+  test("fails start-up and leaves no files", async ({ server }) => {
+    const stateDir = await mkdtemp(join(tmpdir(), "seatbelt-lifecycle-"));
+    await chmod(stateDir, 0o711);
+
+    const attempt = startTestServer({ port: server.port, stateDir, warmPoolSize: 1 });
+
+    await expect(attempt).rejects.toMatchObject({ code: "EADDRINUSE" });
+    expect(await readdir(stateDir)).toEqual([]);
+    await rm(stateDir, { recursive: true, force: true });
+  });
+});
+
 describe("workspace removal", () => {
   test("deep directory tree is removed", async () => {
     const server = await startTestServer();

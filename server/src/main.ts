@@ -1,4 +1,5 @@
 import { ZodError } from "zod";
+import { SettingsError } from "./cli/check-settings.js";
 import { formatServerHelp, parseServerArgs } from "./cli/server-args.js";
 import type { ServerConfigInput } from "./config.js";
 import { createLogger } from "./logger.js";
@@ -14,7 +15,9 @@ async function main(): Promise<void> {
     }
     input = args.config;
   } catch (error) {
-    process.stderr.write(`${(error as Error).message}\n\n${formatServerHelp()}`);
+    // A bad value gets one line. A bad flag gets the usage as well.
+    const usage = error instanceof SettingsError ? "" : `\n${formatServerHelp()}`;
+    process.stderr.write(`${(error as Error).message}\n${usage}`);
     process.exit(2);
   }
   const logger = createLogger((input.logLevel as string | undefined) ?? "info");

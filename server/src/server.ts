@@ -25,6 +25,7 @@ import type { ProfilePolicy } from "./profiles/resolve-request.js";
 import { BubblewrapBackend } from "./sandbox/bubblewrap/backend.js";
 import { LimitEnforcer } from "./sandbox/limits/limit-enforcer.js";
 import { readLimitPolicy } from "./sandbox/limits/session-limits.js";
+import { unmountWorkspacesBelow } from "./sandbox/limits/workspace-tmpfs.js";
 import { installRuntime } from "./sandbox/runtime-files.js";
 import { Heartbeat } from "./sessions/heartbeat.js";
 import { SessionRegistry, getWorkspacesDir } from "./sessions/registry.js";
@@ -164,7 +165,6 @@ export async function startServer(input: ServerConfigInput = {}, logger?: Logger
     limitEnforcer,
     warmPool,
   });
-  warmPool?.start();
   const heartbeat = new Heartbeat(config.keepaliveIntervalMs);
 
   const [version, profiles] = await Promise.all([readVersion(), describeProfiles()]);
@@ -199,11 +199,19 @@ export async function startServer(input: ServerConfigInput = {}, logger?: Logger
       log.info({ url: metrics.url }, "metrics listening");
     }
   } catch (error) {
+    // The listen error is the one to report: a failure to clean up is only
+    // logged, so that it cannot hide why the server did not start.
     server.close();
-    await limitEnforcer.close().catch(() => {});
-    await removeTree(instanceDir);
+    await registry.closeAll("shutdown");
+    heartbeat.stop();
+    await limitEnforcer.close().catch((cleanupError: unknown) => log.error({ err: cleanupError }, "failed to remove the server's cgroups"));
+    await unmountWorkspacesBelow(instanceDir);
+    await removeTree(instanceDir).catch((cleanupError: unknown) => log.error({ err: cleanupError, instanceDir }, "failed to remove the server's directory"));
     throw error;
   }
+  // Started only once the port is ours, so that a server that cannot listen
+  // has no pooled sandbox or workspace mount to remove.
+  registry.start();
   const { port } = server.address() as AddressInfo;
   const host = config.host.includes(":") ? `[${config.host}]` : config.host;
   log.info({ host: config.host, port, backend: backend.status }, "server listening");

@@ -1,5 +1,6 @@
 """Shell executions: starting a command and reading its exit into a reply."""
 
+import os
 import subprocess
 
 from seatbelt_runtime.processes import describe_signal
@@ -28,3 +29,15 @@ def shell_reply(code):
     if code < 0:
         return {"status": "error", "signal": -code, "message": f"command was killed by {describe_signal(-code)}"}
     return {"status": "ok" if code == 0 else "error", "exitCode": code}
+
+
+def describe_start_failure(task, error):
+    """Return the message for a shell task that Popen could not start with OSError error.
+
+    The working directory can only be checked inside the sandbox, and Popen
+    reports a missing one as the program's error, so it is named here.
+    """
+    workdir = task.get("workdir")
+    if workdir and not os.path.isdir(workdir):
+        return f"workdir {workdir!r} is not a directory in the sandbox; a relative workdir starts at the workspace"
+    return f"could not start the command: {error}"

@@ -16,7 +16,7 @@ from seatbelt_runtime.channel import CONTROL_IN_FD, READ_CHUNK_BYTES, send, send
 from seatbelt_runtime.execution import OUTPUT_READ_BYTES, Execution
 from seatbelt_runtime.interpreter_process import Interpreter, crash_reply, describe_exit
 from seatbelt_runtime.late_output import LateOutput
-from seatbelt_runtime.shell import shell_reply, spawn_shell
+from seatbelt_runtime.shell import describe_start_failure, shell_reply, spawn_shell
 from seatbelt_runtime.stdin_writer import StdinWriter
 
 SIGNALS_BY_ACTION = {"interrupt": signal.SIGINT, "terminate": signal.SIGTERM, "kill": signal.SIGKILL}
@@ -129,7 +129,8 @@ class Supervisor:
             else:
                 execution.process = spawn_shell(task, child_ends, self.environment)
         except OSError as error:
-            self._finish({"status": "error", "exitCode": 127, "message": f"could not start the command: {error}"})
+            message = f"could not start the command: {error}" if execution.kind == "python" else describe_start_failure(task, error)
+            self._finish({"status": "error", "exitCode": 127, "message": message})
         finally:
             for fd in child_ends:
                 os.close(fd)

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { z } from "zod";
 import { ServerConfigSchema } from "../config.js";
+import { SettingsError } from "./check-settings.js";
 import { formatServerHelp, parseServerArgs } from "./server-args.js";
 import { listSettings } from "./settings.js";
 
@@ -65,6 +66,25 @@ describe("parseServerArgs", () => {
 
   test("config file must hold an object", () => {
     expect(() => parseServerArgs(["--config", "/list.json"], {}, () => "[1]")).toThrow("config file /list.json must hold a JSON object of settings");
+  });
+
+  test("invalid log level names the flag", () => {
+    expect(() => parseServerArgs(["--log-level", "verbose"], {}, noFile)).toThrow(/^--log-level: Invalid option: expected one of .*, got "verbose"$/);
+  });
+
+  test("invalid port names the variable", () => {
+    expect(() => parseServerArgs([], { SEATBELT_PORT: "-5" }, noFile)).toThrow(/^SEATBELT_PORT: .*, got -5$/);
+  });
+
+  test("unknown config file key names file and key", () => {
+    const parse = () => parseServerArgs(["--config", "/etc/seatbelt.json"], {}, () => '{"colour": true}');
+
+    expect(parse).toThrow(SettingsError);
+    expect(parse).toThrow('config file /etc/seatbelt.json: unknown setting "colour"');
+  });
+
+  test("invalid config file value names file and key", () => {
+    expect(() => parseServerArgs(["--config", "/etc/seatbelt.json"], {}, () => '{"port": "x"}')).toThrow('config file /etc/seatbelt.json, key "port": ');
   });
 
   test("unknown flag is rejected", () => {

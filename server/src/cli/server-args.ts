@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { ServerConfigSchema, type ServerConfigInput } from "../config.js";
+import { checkSettings } from "./check-settings.js";
 import { ENV_PREFIX, type Setting, formatSettingsHelp, listSettings, parseSettingValue } from "./settings.js";
 
 /** Environment variable naming a JSON config file, like --config. */
@@ -30,8 +31,8 @@ export function formatServerHelp(settings: readonly Setting[] = listSettings(Ser
 /**
  * Reads the server's settings from flags, environment variables and a JSON
  * config file, in that order of precedence. The values are converted to the
- * settings' types but not validated: resolveConfig does that, and rejects
- * unknown keys in the config file.
+ * settings' types and checked against the config schema.
+ * @throws SettingsError for a value or config file key that the schema rejects.
  */
 export function parseServerArgs(argv: readonly string[], env: NodeJS.ProcessEnv, readFile: (path: string) => string = (path) => readFileSync(path, "utf8")): ServerArgs {
   const settings = listSettings(ServerConfigSchema);
@@ -44,15 +45,19 @@ export function parseServerArgs(argv: readonly string[], env: NodeJS.ProcessEnv,
 
   const configPath = (values.config as string | undefined) ?? env[CONFIG_FILE_ENV];
   const config: Record<string, unknown> = configPath === undefined ? {} : readConfigFile(configPath, readFile);
+  const origins = new Map<string, string>();
   for (const setting of settings) {
     const flag = flags[setting.flag];
     const fromEnv = env[setting.env];
     if (flag !== undefined) {
       config[setting.key] = typeof flag === "string" ? parseSettingValue(setting, flag, `--${setting.flag}`) : flag;
+      origins.set(setting.key, `--${setting.flag}`);
     } else if (fromEnv !== undefined && fromEnv !== "") {
       config[setting.key] = parseSettingValue(setting, fromEnv, setting.env);
+      origins.set(setting.key, setting.env);
     }
   }
+  checkSettings(config, origins, configPath);
   return { help: false, config: config as ServerConfigInput };
 }
 

@@ -1,6 +1,7 @@
 import { lstat, realpath } from "node:fs/promises";
 import { isAbsolute } from "node:path";
 import { Code, ConnectError } from "@connectrpc/connect";
+import { describeReplacedDir } from "./private-dirs.js";
 import { type PythonEnvironment, resolvePythonEnv } from "./python-env.js";
 import type { ProfileRequest } from "./session-profile.js";
 import { type ProfileSource, loadProfile } from "./sources.js";
@@ -42,6 +43,12 @@ async function resolveDirs(dirs: readonly string[], field: string): Promise<stri
       const resolved = await realpath(dir).catch(() => undefined);
       if (resolved === undefined || !(await lstat(resolved)).isDirectory()) {
         throw new ConnectError(`${field} entry ${shown} is not an existing directory`, Code.InvalidArgument);
+      }
+      // Both names are checked: the sandbox mounts the resolved one, and the
+      // request names the other.
+      const replaced = process.platform === "linux" ? (describeReplacedDir(dir) ?? describeReplacedDir(resolved)) : undefined;
+      if (replaced !== undefined) {
+        throw new ConnectError(`${field} entry ${shown} is rejected: ${replaced}`, Code.InvalidArgument);
       }
       return resolved;
     }),

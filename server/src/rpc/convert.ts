@@ -23,7 +23,7 @@ export function toSessionMessage(session: Session): SessionMessage {
     queuedExecutions: session.queuedCount,
     lastActiveAt: timestampFromDate(new Date(session.lastActiveAt)),
     expiresAt: timestampFromDate(session.expiresAt),
-    ...describeResources(session.options.confinement),
+    ...describeResources(session.options.confinement, session.options.outputBytes),
     fromWarmPool: session.fromWarmPool,
   });
 }

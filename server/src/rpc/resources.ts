@@ -2,10 +2,14 @@ import { create } from "@bufbuild/protobuf";
 import { LimitsSchema, type Limits, ResourceUsageSchema, type ResourceUsage } from "../gen/seatbelt/v1/session_pb.js";
 import type { SessionConfinement } from "../sandbox/limits/session-confinement.js";
 
-/** Returns a session's limits and current resource use as the API spells them; nothing for a session without limits. */
-export function describeResources(confinement: SessionConfinement | undefined): { limits?: Limits; resourceUsage?: ResourceUsage } {
+/**
+ * Returns a session's limits and current resource use as the API spells
+ * them. A session without confinement has only its output cap, which every
+ * session has.
+ */
+export function describeResources(confinement: SessionConfinement | undefined, outputBytes: number): { limits: Limits; resourceUsage?: ResourceUsage } {
   if (confinement === undefined) {
-    return {};
+    return { limits: create(LimitsSchema, { outputBytes: BigInt(outputBytes) }) };
   }
   const { limits } = confinement;
   const usage = confinement.readUsage();
@@ -17,6 +21,7 @@ export function describeResources(confinement: SessionConfinement | undefined): 
       diskBytes: BigInt(limits.diskBytes),
       openFiles: limits.openFiles,
       fileSizeBytes: BigInt(limits.fileSizeBytes),
+      outputBytes: BigInt(outputBytes),
     }),
     resourceUsage: create(ResourceUsageSchema, {
       memoryBytes: BigInt(usage.memoryBytes),

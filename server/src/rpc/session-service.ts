@@ -9,10 +9,11 @@ import type { NewSessionOptions, SessionRegistry } from "../sessions/registry.js
 import type { Session } from "../sessions/session.js";
 import { toSessionMessage } from "./convert.js";
 import { type SessionPolicy, validateCreateSession } from "./validate.js";
+import { requireSessionId } from "./session-id.js";
 
-/** Returns the session or throws NOT_FOUND. */
+/** Returns the session, or throws INVALID_ARGUMENT for an empty id and NOT_FOUND for an unknown one. */
 export function requireSession(registry: SessionRegistry, id: string): Session {
-  const session = registry.get(id);
+  const session = registry.get(requireSessionId(id));
   if (session === undefined) {
     throw new ConnectError(`session ${JSON.stringify(id)} not found; it may have been deleted`, Code.NotFound);
   }
@@ -79,7 +80,7 @@ export function createSessionService(registry: SessionRegistry, backend: Bubblew
       return { sessions: registry.list().map(toSessionMessage) };
     },
     async deleteSession(request) {
-      const session = await registry.delete(request.sessionId);
+      const session = await registry.delete(requireSessionId(request.sessionId));
       if (session === undefined) {
         throw new ConnectError(`session ${JSON.stringify(request.sessionId)} not found; it may have been deleted`, Code.NotFound);
       }

@@ -8,6 +8,7 @@ import { DEFAULT_PROFILE_NAME, PREDEFINED_PROFILE_NAMES, isPredefinedProfile } f
 import type { ProfileSettings } from "../profiles/resolve-request.js";
 import { MAX_PROFILE_BYTES, type ProfileSource } from "../profiles/sources.js";
 import type { SessionLimits } from "../sandbox/limits/session-limits.js";
+import { requireSessionId } from "./session-id.js";
 
 /** Maximum length of an environment variable name. @default 256 */
 export const MAX_ENV_NAME_BYTES = 256;
@@ -201,9 +202,7 @@ function validateTask(request: ExecuteRequest): Task {
 
 /** Turns an ExecuteRequest into a task, its timeout (defaulted and capped) and its input. */
 export function validateExecute(request: ExecuteRequest, policy: TimeoutPolicy): ExecuteOptions {
-  if (request.sessionId === "") {
-    throw invalid("session_id is missing");
-  }
+  requireSessionId(request.sessionId);
   const task = validateTask(request);
   const fallback = task.kind === "python" ? policy.pythonTimeoutMs : policy.shellTimeoutMs;
   const requested = request.timeoutMs === 0n ? fallback : Number(request.timeoutMs);

@@ -64,7 +64,7 @@ describe("validateSafetySettings", () => {
   });
 
   test.each<{ name: string; init: SettingsInit; checked: boolean }>([
-    { name: "default", init: { additionalSafeShellCommands: ["git"] }, checked: false },
+    { name: "default", init: { checkStringObfuscation: true }, checked: false },
     { name: "true", init: { bypassShellSafety: true }, checked: false },
     { name: "false", init: { bypassShellSafety: false }, checked: true },
   ])("bypass_shell_safety $name", ({ init, checked }) => {
@@ -99,6 +99,17 @@ describe("validateSafetySettings", () => {
     { name: "unknown function", init: { authorizedFunctions: { values: ["print"] } }, fragment: 'safety.authorized_functions entry "print" is invalid: expected one of exec' },
     { name: "command with slash", init: { bypassShellSafety: false, additionalSafeShellCommands: ["/bin/rm"] }, fragment: "a command name without slashes" },
     { name: "unknown operator", init: { bypassShellSafety: false, additionalSafeControlOperators: ["$("] }, fragment: "safety.additional_safe_control_operators entry" },
+    { name: "command with slash while unchecked", init: { safeShellCommands: { values: ["/bin/rm"] } }, fragment: 'safety.safe_shell_commands entry "/bin/rm" is invalid' },
+    {
+      name: "commands with bypass unset",
+      init: { additionalSafeShellCommands: ["git"] },
+      fragment: "safety.additional_safe_shell_commands set while bypass_shell_safety is unset, so the shell is not checked; set bypass_shell_safety to false",
+    },
+    {
+      name: "operators with bypass true",
+      init: { bypassShellSafety: true, safeControlOperators: { values: ["&&"] }, additionalSafeControlOperators: ["&"] },
+      fragment: "safety.safe_control_operators and safety.additional_safe_control_operators set while bypass_shell_safety is true",
+    },
     {
       name: "too many entries",
       init: { authorizedImports: { values: Array.from({ length: MAX_SAFETY_LIST_ENTRIES + 1 }, (_, index) => `m${index}`) } },

@@ -100,11 +100,6 @@ function extendSet(base: readonly string[], additions: readonly string[]): Reado
 }
 
 function validateShellPolicy(settings: SafetySettings): ShellSafetyPolicy | undefined {
-  // An unset bypass_shell_safety skips the checks, because the sandbox is
-  // the boundary. Only an explicit false turns them on.
-  if (settings.bypassShellSafety !== false) {
-    return undefined;
-  }
   const isCommand = (value: string) => value !== "" && !/[\s/\0]/.test(value);
   const commandHint = "a command name without slashes or spaces";
   const isOperator = (value: string) => (KNOWN_OPERATORS as readonly string[]).includes(value);
@@ -113,6 +108,22 @@ function validateShellPolicy(settings: SafetySettings): ShellSafetyPolicy | unde
   const baseOperators = settings.safeControlOperators === undefined ? DEFAULT_SAFE_OPERATORS : checkList("safe_control_operators", settings.safeControlOperators.values, isOperator, operatorHint);
   const commands = checkList("additional_safe_shell_commands", settings.additionalSafeShellCommands, isCommand, commandHint);
   const operators = checkList("additional_safe_control_operators", settings.additionalSafeControlOperators, isOperator, operatorHint);
+  // An unset bypass_shell_safety skips the checks, because the sandbox is
+  // the boundary. Only an explicit false turns them on, and a list that
+  // would have no effect is rejected rather than ignored.
+  if (settings.bypassShellSafety !== false) {
+    const given = [
+      settings.safeShellCommands !== undefined && "safe_shell_commands",
+      settings.safeControlOperators !== undefined && "safe_control_operators",
+      commands.length > 0 && "additional_safe_shell_commands",
+      operators.length > 0 && "additional_safe_control_operators",
+    ].filter((field) => field !== false);
+    if (given.length > 0) {
+      const bypass = settings.bypassShellSafety === undefined ? "unset" : "true";
+      throw invalid(`safety.${given.join(" and safety.")} set while bypass_shell_safety is ${bypass}, so the shell is not checked; set bypass_shell_safety to false to apply them`);
+    }
+    return undefined;
+  }
   return { commands: extendSet(baseCommands, commands), operators: extendSet(baseOperators, operators) };
 }
 

@@ -3,6 +3,7 @@ import type { Logger } from "pino";
 import type { PythonEnvironment } from "../profiles/python-env.js";
 import type { ProfileRequest } from "../profiles/session-profile.js";
 import { ExecutionStatus } from "../gen/seatbelt/v1/execution_pb.js";
+import { listLimitHits } from "../observability/limit-hits.js";
 import { recordExecution, recordLimitHit, recordSandboxStart, recordSessionCount } from "../observability/metrics.js";
 import { LimitReachedError, ShuttingDownError } from "./errors.js";
 import type { Execution, StopReason, Task } from "./execution.js";
@@ -86,8 +87,17 @@ export class SessionRegistry {
           await this.removeWorkspace(workspace.dir);
         },
       });
-      this.pool.refill();
     }
+  }
+
+  /**
+   * Starts preparing the spare workspace and the warm pool's sandboxes.
+   * Separate from the constructor so that the server does it only once it
+   * listens: a server that fails to start then has no mount to remove.
+   */
+  start(): void {
+    this.pool?.refill();
+    this.options.warmPool?.start();
   }
 
   private createWorkspace(id: SessionId): Promise<string> {
@@ -226,8 +236,8 @@ export class SessionRegistry {
       const result = execution.result;
       if (result !== undefined) {
         recordExecution(execution.task.kind, ExecutionStatus[result.status].toLowerCase(), Number(result.durationMs));
-        if (result.status === ExecutionStatus.LIMIT_EXCEEDED) {
-          recordLimitHit("execution");
+        for (const limit of listLimitHits(result)) {
+          recordLimitHit(limit);
         }
       }
       setTimeout(() => this.executions.delete(execution.id), this.options.finishedRetentionMs).unref();

@@ -26,8 +26,9 @@ class Policy:
     def allows_import(self, name):
         """Tell whether the module name may be imported.
 
-        "pkg" allows pkg alone and "pkg.*" allows pkg and its submodules. A
-        match is by whole dotted segments, so "ctypes" never allows "_ctypes".
+        "pkg" allows the name pkg alone and "pkg.*" allows pkg and its
+        submodules; the guard lets pkg load its own submodules. A match is by
+        whole dotted segments, so "ctypes" never allows "_ctypes".
         """
         if self.imports is None or name in self.imports:
             return True
