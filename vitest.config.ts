@@ -2,7 +2,7 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
-    include: ["test/**/*.test.ts", "server/src/**/*.test.ts", "client/src/**/*.test.ts"],
+    include: ["test/**/*.test.ts", "server/src/**/*.test.ts", "client/src/**/*.test.ts", "bench/**/*.test.ts"],
     // Each end-to-end file starts its own server and real sandboxes; two
     // files at a time fit the two cores that CI has.
     maxWorkers: 2,

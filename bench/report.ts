@@ -41,6 +41,18 @@ function findMetric(metrics: readonly MetricResult[], workload: string, metric: 
   return metrics.filter((row) => row.workload === workload && row.metric === metric && row.system === SEATBELT).map((row) => row.value);
 }
 
+/**
+ * Seatbelt's value of a metric at the largest "scale, N sessions" step that
+ * measured it, with N; a --quick run stops at a smaller step than the full one.
+ */
+export function findLargestScaleMetric(metrics: readonly MetricResult[], metric: string): { value: number; sessions: number } | undefined {
+  const steps = metrics
+    .filter((row) => row.metric === metric && row.system === SEATBELT)
+    .map((row) => ({ value: row.value, sessions: Number(/^scale, (\d+) sessions$/.exec(row.workload)?.[1] ?? Number.NaN) }))
+    .filter((step) => !Number.isNaN(step.sessions));
+  return steps.sort((a, b) => b.sessions - a.sessions)[0];
+}
+
 function check(target: string, measured: string, met: boolean): TargetCheck {
   return { target, measured, met: measured.includes("n/a") ? null : met };
 }
@@ -57,7 +69,8 @@ export function checkTargets(latencies: readonly SummarizedLatency[], metrics: r
   const throughput = Math.max(...findMetric(metrics, "stdout throughput", "throughput"));
   const rate = findMetric(metrics, "scale, 200 sessions", "executions per second")[0] ?? Number.NaN;
   const errors = findMetric(metrics, "scale, 200 sessions", "errors")[0] ?? Number.NaN;
-  const pss = findMetric(metrics, "scale, 200 sessions", "PSS per idle session")[0] ?? Number.NaN;
+  const pss = findLargestScaleMetric(metrics, "PSS per idle session");
+  const pssMiB = pss?.value ?? Number.NaN;
   return [
     check("round trip p50 ≤ 1 ms", `${format(roundTrip)} ms`, roundTrip <= 1),
     check("round trip ≤ half of Jupyter's", `${format(roundTrip / jupyter)} × Jupyter`, roundTrip <= jupyter / 2),
@@ -69,7 +82,7 @@ export function checkTargets(latencies: readonly SummarizedLatency[], metrics: r
     check("stdout throughput ≥ 300 MB/s", `${format(throughput)} MB/s`, throughput >= 300),
     check("200 sessions without errors", `${format(errors)} errors`, errors === 0),
     check("200 sessions ≥ 2,000 executions/s", `${format(rate)} /s`, rate >= 2000),
-    check("≤ 12 MB per idle session", `${format(pss)} MiB PSS`, pss * 1.048576 <= 12),
+    check("≤ 12 MB per idle session", `${format(pssMiB)} MiB PSS${pss === undefined ? "" : ` at ${pss.sessions} sessions`}`, pssMiB * 1.048576 <= 12),
   ];
 }
 

@@ -1,6 +1,6 @@
 /**
  * Runs every benchmark workload against Seatbelt and its alternatives and
- * writes bench/results/: report.md, results.json and latency.svg.
+ * writes bench/results/ (bench/results/quick/ with --quick): report.md, results.json and latency.svg.
  *
  * Usage: npm run bench [-- --quick]
  */
@@ -8,6 +8,7 @@ import { explainUnmetTargets } from "./unmet-targets.js";
 import { execSync } from "node:child_process";
 import { mkdir, writeFile } from "node:fs/promises";
 import { cpus, loadavg, release } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { Alternative, type AlternativeName } from "./alternatives.js";
@@ -24,6 +25,8 @@ import { measureStart } from "./workloads/start.js";
 import { measureStreaming } from "./workloads/streaming.js";
 
 const RESULTS_DIR = fileURLToPath(new URL("./results/", import.meta.url));
+/** Directory of --quick reports, which is gitignored so a quick run leaves the committed report alone. */
+const QUICK_RESULTS_DIR = fileURLToPath(new URL("./results/quick/", import.meta.url));
 /** Interpreter of the sandboxes and of the alternatives' virtual environment. */
 const PYTHON = "/usr/bin/python3";
 const BUBBLEWRAP = "/usr/bin/bwrap";
@@ -31,7 +34,7 @@ const BUBBLEWRAP = "/usr/bin/bwrap";
 const BENCH_POOL_SIZE = 4;
 const MIB = 1024 * 1024;
 
-/** Sample counts, sizes and durations; --quick cuts them to finish in under two minutes. */
+/** Sample counts, sizes and durations; --quick cuts them to finish in about one to two minutes. */
 const PLANS = {
   full: { roundTrip: 1000, tinyagentCalls: 5, rounds: 10, stateSizes: [1, 10, 100], stateCount: 300, stateTinyagentCalls: 2, start: 30, tinyagentStarts: 2, firstChunk: 300, megabytes: 100, repeats: 3, tinyagentMegabytes: 10, sessionCounts: [50, 100, 200], loadMs: 5_000 },
   quick: { roundTrip: 200, tinyagentCalls: 2, rounds: 4, stateSizes: [1, 10, 100], stateCount: 100, stateTinyagentCalls: 0, start: 8, tinyagentStarts: 1, firstChunk: 100, megabytes: 100, repeats: 1, tinyagentMegabytes: 0, sessionCounts: [50], loadMs: 2_000 },
@@ -211,12 +214,13 @@ async function writeResults(run: BenchRun): Promise<void> {
       .map((summary) => ({ summary, sorted: findSamples(run, workload, summary.system) })),
   }));
 
-  await mkdir(RESULTS_DIR, { recursive: true });
+  const dir = run.quick ? QUICK_RESULTS_DIR : RESULTS_DIR;
+  await mkdir(dir, { recursive: true });
   const json = { startedAt: run.startedAt, quick: run.quick, environment: run.environment, targets, latencies, metrics, skipped: run.skipped };
-  await writeFile(new URL("results.json", `file://${RESULTS_DIR}`), `${JSON.stringify(json, null, 2)}\n`);
-  await writeFile(new URL("report.md", `file://${RESULTS_DIR}`), renderMarkdown(run, latencies, targets, notes, explainUnmetTargets(targets, latencies, metrics)));
-  await writeFile(new URL("latency.svg", `file://${RESULTS_DIR}`), renderLatencyChart(groups));
-  log(`wrote ${RESULTS_DIR}report.md, results.json and latency.svg`);
+  await writeFile(join(dir, "results.json"), `${JSON.stringify(json, null, 2)}\n`);
+  await writeFile(join(dir, "report.md"), renderMarkdown(run, latencies, targets, notes, explainUnmetTargets(targets, latencies, metrics)));
+  await writeFile(join(dir, "latency.svg"), renderLatencyChart(groups));
+  log(`wrote ${dir}report.md, results.json and latency.svg`);
 }
 
 await main();

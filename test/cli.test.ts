@@ -65,11 +65,11 @@ describe("seatbelt CLI", () => {
     expect(run.exitCode).toBe(0);
   });
 
-  test("missing session fails with the error's hint", async ({ server }) => {
+  test("missing session fails with a hint naming seatbelt sessions", async ({ server }) => {
     const run = await seatbelt(server.url, ["python", "--session", "ses_missing", "1"]);
 
     expect(run.stderr).toContain('NotFoundError: session "ses_missing" not found');
-    expect(run.stderr).toContain("create a new session");
+    expect(run.stderr).toContain("list the live sessions with seatbelt sessions");
     expect(run.exitCode).toBe(1);
   });
 

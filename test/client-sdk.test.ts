@@ -5,6 +5,7 @@ import {
   Code,
   type ExecuteResponse,
   ExecutionStatus,
+  FailedPreconditionError,
   NotFoundError,
   SeatbeltError,
   InvalidRequestError,
@@ -22,6 +23,32 @@ describe("client errors", () => {
     expect((failure as NotFoundError).code).toBe(Code.NotFound);
     expect((failure as NotFoundError).rawMessage).toBe('session "ses_missing" not found; it may have been deleted');
     expect((failure as NotFoundError).hint).toContain("create a new session");
+  });
+
+  test("unknown profile is NotFoundError", async ({ client }) => {
+    const failure = await client.createSession({ profile: { source: { case: "name", value: "nonesuch" } } }).catch((error: unknown) => error);
+
+    expect(failure).toBeInstanceOf(NotFoundError);
+    expect((failure as NotFoundError).rawMessage).toContain('profile "nonesuch" not found');
+    expect((failure as NotFoundError).hint).toContain("profile name or path");
+  });
+
+  test("input to a finished execution is FailedPreconditionError", async ({ session }) => {
+    const outcome = await session.runPython("1");
+    const failure = await session.sendInput(outcome.executionId, "late").catch((error: unknown) => error);
+
+    expect(failure).toBeInstanceOf(FailedPreconditionError);
+    expect((failure as FailedPreconditionError).code).toBe(Code.FailedPrecondition);
+    expect((failure as FailedPreconditionError).rawMessage).toContain("has finished, so it reads no more input");
+  });
+
+  test("restarting a deleted session is NotFoundError", async ({ client }) => {
+    const session = await client.createSession();
+    await session.close();
+    const failure = await session.restart().catch((error: unknown) => error);
+
+    expect(failure).toBeInstanceOf(NotFoundError);
+    expect((failure as NotFoundError).rawMessage).toContain("not found");
   });
 
   test("invalid setting is InvalidRequestError", async ({ client }) => {

@@ -1,7 +1,7 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { type Client, type Transport, createClient } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
-import { toSeatbeltError } from "./errors.js";
+import { call } from "./call.js";
 import { type ExecuteResponse, ExecutionService } from "./gen/seatbelt/v1/execution_pb.js";
 import { type GetServerInfoResponse, ServerInfoService } from "./gen/seatbelt/v1/server_info_pb.js";
 import { type CreateSessionRequestSchema, type Session, SessionService } from "./gen/seatbelt/v1/session_pb.js";
@@ -32,15 +32,6 @@ export interface StreamOutputOptions {
   readonly fromSeq?: bigint;
   readonly signal?: AbortSignal;
   readonly resume?: ResumeOptions;
-}
-
-/** Runs a call and converts its error into a SeatbeltError subclass. */
-async function call<T>(run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (error) {
-    throw toSeatbeltError(error);
-  }
 }
 
 /** Options of a new session; every field is optional. */

@@ -1,6 +1,6 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { describe, expect, test } from "vitest";
-import { ERROR_TABLE, LimitReachedError, NotFoundError, RejectedBySafetyError, SandboxUnavailableError, SeatbeltError, toSeatbeltError } from "./errors.js";
+import { ERROR_TABLE, FailedPreconditionError, LimitReachedError, NotFoundError, PermissionDeniedError, UnavailableError, SeatbeltError, toSeatbeltError } from "./errors.js";
 
 const CODES = Object.values(Code).filter((value): value is Code => typeof value === "number");
 
@@ -20,10 +20,18 @@ describe("toSeatbeltError", () => {
   test.for([
     [Code.NotFound, NotFoundError],
     [Code.ResourceExhausted, LimitReachedError],
-    [Code.PermissionDenied, RejectedBySafetyError],
-    [Code.Unavailable, SandboxUnavailableError],
+    [Code.PermissionDenied, PermissionDeniedError],
+    [Code.Unavailable, UnavailableError],
+    [Code.FailedPrecondition, FailedPreconditionError],
   ] as const)("code %i is %o", ([code, errorClass]) => {
     expect(toSeatbeltError(new ConnectError("x", code))).toBeInstanceOf(errorClass);
+  });
+
+  test("hints fit every server use of their code", () => {
+    expect(ERROR_TABLE[Code.PermissionDenied].hint).toContain("profile directories or environment roots");
+    expect(ERROR_TABLE[Code.PermissionDenied].hint).not.toContain("change the code");
+    expect(ERROR_TABLE[Code.NotFound].hint).toContain("profile name or path");
+    expect(ERROR_TABLE[Code.FailedPrecondition].hint).not.toContain("delete a failed session");
   });
 
   test("SeatbeltError stays a ConnectError", () => {

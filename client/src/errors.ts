@@ -28,22 +28,30 @@ export class SeatbeltError extends ConnectError {
   }
 }
 
-/** The session or execution does not exist (any more). */
+/** The session, execution, profile or path named does not exist (any more). */
 export class NotFoundError extends SeatbeltError {
 }
 /** A resource limit or a server limit was reached. */
 export class LimitReachedError extends SeatbeltError {
 }
-/** A safety setting rejected the code or command. */
-export class RejectedBySafetyError extends SeatbeltError {
+/**
+ * The server does not allow a path or setting of the request, such as a
+ * profile outside its profile directories. Code that a safety setting
+ * refuses is not an error: its execution ends with status REJECTED.
+ */
+export class PermissionDeniedError extends SeatbeltError {
 }
-/** No sandbox could be started, or the server could not be reached. */
-export class SandboxUnavailableError extends SeatbeltError {
+/** The server could not be reached, is shutting down, or could not start a sandbox. */
+export class UnavailableError extends SeatbeltError {
 }
 /** The request has an invalid or missing value. */
 export class InvalidRequestError extends SeatbeltError {
 }
-/** The session is not in a state that allows the call, for example it has failed. */
+/**
+ * The call does not fit the state of the session, execution or server, or
+ * the session's profile: for example the session has failed, the execution
+ * has finished, or the profile forbids shell commands.
+ */
 export class FailedPreconditionError extends SeatbeltError {
 }
 /** The server does not support a requested setting. */
@@ -67,16 +75,16 @@ export const ERROR_TABLE: Readonly<Record<Code, { readonly errorClass: ErrorClas
   [Code.Unknown]: { errorClass: ServerError, hint: "the server failed unexpectedly; its log has the details" },
   [Code.InvalidArgument]: { errorClass: InvalidRequestError, hint: "fix the request value that the message names" },
   [Code.DeadlineExceeded]: { errorClass: CallTimeoutError, hint: "raise the call's timeoutMs, or check that the server is not overloaded" },
-  [Code.NotFound]: { errorClass: NotFoundError, hint: "the session or execution was deleted or expired; create a new session, or list the live ones with listSessions()" },
+  [Code.NotFound]: { errorClass: NotFoundError, hint: "the session, execution, profile or path named does not exist; sessions and executions end when deleted or expired, so list the live ones with listSessions() or create a new session, and check the spelling of a profile name or path" },
   [Code.AlreadyExists]: { errorClass: InvalidRequestError, hint: "use a name or id that is not taken" },
-  [Code.PermissionDenied]: { errorClass: RejectedBySafetyError, hint: "a safety setting rejected the code; change the code, or the session's safety settings if the code is trusted" },
+  [Code.PermissionDenied]: { errorClass: PermissionDeniedError, hint: "the server does not allow that path or setting; use one inside the configured profile directories or environment roots" },
   [Code.ResourceExhausted]: { errorClass: LimitReachedError, hint: "a limit was reached; delete idle sessions, lower the request's size, or raise the limit in the session's settings or the server's configuration" },
-  [Code.FailedPrecondition]: { errorClass: FailedPreconditionError, hint: "the session or server is not in a state for this call; delete a failed session and create a new one, or check GetServerInfo for the sandbox backend" },
+  [Code.FailedPrecondition]: { errorClass: FailedPreconditionError, hint: "the call does not fit the session's or server's state or profile; the message says which" },
   [Code.Aborted]: { errorClass: ServerError, hint: "the call conflicted with another; retry it" },
   [Code.OutOfRange]: { errorClass: InvalidRequestError, hint: "use a value inside the range that the message names" },
   [Code.Unimplemented]: { errorClass: UnsupportedError, hint: "this server version does not support the setting or RPC; leave it unset or upgrade the server" },
   [Code.Internal]: { errorClass: ServerError, hint: "the server failed; its log has the details" },
-  [Code.Unavailable]: { errorClass: SandboxUnavailableError, hint: "the server is unreachable or could not start a sandbox; check the address, that the server runs, and GetServerInfo's backend status" },
+  [Code.Unavailable]: { errorClass: UnavailableError, hint: "the server is unreachable, shutting down, or could not start a sandbox; check the address and that the server runs, then retry" },
   [Code.DataLoss]: { errorClass: ServerError, hint: "data was lost on the server; its log has the details" },
   [Code.Unauthenticated]: { errorClass: InvalidRequestError, hint: "send the credentials that the server or its proxy expects" },
 };

@@ -4,6 +4,7 @@ import { ExecutionStatus, OutputStream } from "./gen/seatbelt/v1/execution_pb.js
 import type { Session } from "./gen/seatbelt/v1/session_pb.js";
 import type { CallOptions, SeatbeltClient } from "./client.js";
 import { type ResumeOptions, followWithResume } from "./resume.js";
+import { call } from "./call.js";
 
 /** Options of one execution. */
 export interface RunOptions {
@@ -110,13 +111,14 @@ export class SeatbeltSession {
   }
 
   /** Writes input to a running or queued execution's stdin and, when close is set, closes it. */
-  async sendInput(executionId: string, data: string | Uint8Array, close = false): Promise<void> {
-    await this.client.executions.sendInput({ executionId, data: typeof data === "string" ? encoder.encode(data) : data, close });
+  async sendInput(executionId: string, data: string | Uint8Array, close = false, options: CallOptions = {}): Promise<void> {
+    const request = { executionId, data: typeof data === "string" ? encoder.encode(data) : data, close };
+    await call(() => this.client.executions.sendInput(request, options));
   }
 
   /** Gives the session a fresh sandbox and interpreter, optionally with an empty workspace. */
-  async restart(clearWorkspace = false): Promise<Session> {
-    const { session } = await this.client.sessions.restartSession({ sessionId: this.id, clearWorkspace });
+  async restart(clearWorkspace = false, options: CallOptions = {}): Promise<Session> {
+    const { session } = await call(() => this.client.sessions.restartSession({ sessionId: this.id, clearWorkspace }, options));
     this.info = session!;
     return this.info;
   }
@@ -130,7 +132,7 @@ export class SeatbeltSession {
   // Execute stream breaks, so a resumed stream ends with the CANCELLED
   // result. StreamOutput streams (client.streamOutput) break without that.
   private stream(task: MessageInitShape<typeof ExecuteRequestSchema>["task"], options: RunOptions): AsyncIterable<ExecuteResponse> {
-    const call = options.signal === undefined ? {} : { signal: options.signal };
+    const streamOptions = options.signal === undefined ? {} : { signal: options.signal };
     const request = {
       sessionId: this.id,
       task,
@@ -140,8 +142,8 @@ export class SeatbeltSession {
       detach: options.detach ?? false,
     };
     return followWithResume(
-      () => this.client.executions.execute(request, call),
-      (executionId, fromSeq) => this.client.executions.streamOutput({ executionId, fromSeq }, call),
+      () => this.client.executions.execute(request, streamOptions),
+      (executionId, fromSeq) => this.client.executions.streamOutput({ executionId, fromSeq }, streamOptions),
       options.signal,
       options.resume,
     );

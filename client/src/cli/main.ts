@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { Code } from "@connectrpc/connect";
 import { parseArgs } from "node:util";
 import { createSeatbeltClient } from "../client.js";
 import { SeatbeltError } from "../errors.js";
@@ -142,6 +143,14 @@ async function readPythonCode(file: string | undefined, positionals: readonly st
   return readStream(process.stdin);
 }
 
+/** The error's hint, naming a command of this program where the client's hint names a method. */
+function commandHint(error: SeatbeltError): string {
+  if (error.code === Code.NotFound) {
+    return "the session, execution, profile or path named does not exist; list the live sessions with seatbelt sessions, and check the spelling of a profile name or path";
+  }
+  return error.hint;
+}
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
@@ -153,7 +162,7 @@ main(process.argv.slice(2)).then(
       process.exitCode = EXIT_USAGE;
       return;
     }
-    const message = error instanceof SeatbeltError ? `${error.constructor.name}: ${error.rawMessage} (${error.hint})` : String(error);
+    const message = error instanceof SeatbeltError ? `${error.constructor.name}: ${error.rawMessage} (${commandHint(error)})` : String(error);
     process.stderr.write(paint(`seatbelt: ${message}\n`, "red"));
     process.exitCode = EXIT_FAILURE;
   },
