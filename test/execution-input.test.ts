@@ -1,6 +1,7 @@
-import { Code, ConnectError } from "@connectrpc/connect";
+import { Code } from "@connectrpc/connect";
 import { type ExecuteResponse, ExecutionStatus, collectOutcome } from "../client/src/index.js";
 import { describe, expect, test } from "./support/fixtures.js";
+import { rejectionOf } from "./support/connect-errors.js";
 
 /** Reads events until the first output chunk and returns the execution's id and the rest of the stream. */
 async function waitForFirstOutput(events: AsyncIterable<ExecuteResponse>): Promise<{ executionId: string; rest: AsyncIterable<ExecuteResponse> }> {
@@ -23,14 +24,6 @@ async function readStarted(events: AsyncIterable<ExecuteResponse>): Promise<{ ex
   return { executionId: value!.executionId, rest: { [Symbol.asyncIterator]: () => iterator } };
 }
 
-async function catchConnectError(promise: Promise<unknown>): Promise<ConnectError> {
-  try {
-    await promise;
-  } catch (error) {
-    return ConnectError.from(error);
-  }
-  throw new Error("expected the call to fail");
-}
 
 describe("stdin from the request", () => {
   test("Python input() reads the request's stdin", async ({ session }) => {
@@ -96,7 +89,7 @@ describe("SendInput", () => {
   test("input after close is FailedPrecondition", async ({ session }) => {
     const { executionId, rest } = await readStarted(session.streamShell("sleep 0.5"));
 
-    const error = await catchConnectError(session.sendInput(executionId, "late"));
+    const error = await rejectionOf(session.sendInput(executionId, "late"));
     await collectOutcome(rest);
 
     expect(error.code).toBe(Code.FailedPrecondition);
@@ -106,7 +99,7 @@ describe("SendInput", () => {
   test("input to a finished execution is FailedPrecondition", async ({ session }) => {
     const outcome = await session.runShell("true");
 
-    const error = await catchConnectError(session.sendInput(outcome.executionId, "late"));
+    const error = await rejectionOf(session.sendInput(outcome.executionId, "late"));
 
     expect(error.code).toBe(Code.FailedPrecondition);
     expect(error.rawMessage).toContain("has finished");

@@ -1,22 +1,13 @@
 import { spawnSync } from "node:child_process";
 import { access, mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { Code, ConnectError } from "@connectrpc/connect";
+import { Code } from "@connectrpc/connect";
 import { Enforcement, ExecutionStatus, Resource } from "../client/src/index.js";
 import { describe, expect, startTestServer, test } from "./support/fixtures.js";
 import { findProcessCgroupDir, limitSupport } from "./support/limits.js";
+import { rejectionOf } from "./support/connect-errors.js";
 
 const MiB = 1024n * 1024n;
-
-/** Returns what rejecting promise threw, as a ConnectError. */
-async function catchConnectError(promise: Promise<unknown>): Promise<ConnectError> {
-  try {
-    await promise;
-  } catch (error) {
-    return ConnectError.from(error);
-  }
-  throw new Error("expected the call to fail, but it succeeded");
-}
 
 describe("memory limit", () => {
   test.skipIf(!limitSupport.memoryCgroup)("Python memory bomb stops as out of memory", async ({ client }) => {
@@ -199,7 +190,7 @@ describe("CPU limit", () => {
 
 describe("limit requests", () => {
   test("value above server maximum rejected", async ({ client }) => {
-    const error = await catchConnectError(client.createSession({ limits: { maxProcesses: 1_000_000 } }));
+    const error = await rejectionOf(client.createSession({ limits: { maxProcesses: 1_000_000 } }));
 
     expect(error.code).toBe(Code.InvalidArgument);
     expect(error.rawMessage).toBe("limits.max_processes is 1000000, above the server's maximum of 4096");

@@ -1,19 +1,12 @@
 import { access } from "node:fs/promises";
-import { Code, ConnectError } from "@connectrpc/connect";
+import { Code } from "@connectrpc/connect";
 import { ExecutionStatus, SessionState, createSeatbeltClient } from "../client/src/index.js";
 import type { ServerConfigInput } from "../server/src/config.js";
 import type { SeatbeltServer } from "../server/src/server.js";
 import { describe, expect, startTestServer, test } from "./support/fixtures.js";
 import { waitUntil } from "./support/processes.js";
+import { rejectionOf } from "./support/connect-errors.js";
 
-async function catchConnectError(promise: Promise<unknown>): Promise<ConnectError> {
-  try {
-    await promise;
-  } catch (error) {
-    return ConnectError.from(error);
-  }
-  throw new Error("expected the call to fail");
-}
 
 /** Runs body with a server of its own configuration, and stops that server afterwards. */
 async function withServer(config: ServerConfigInput, body: (server: SeatbeltServer) => Promise<void>): Promise<void> {
@@ -39,7 +32,7 @@ describe("session limits", () => {
       await client.createSession();
       const second = await client.createSession();
 
-      const error = await catchConnectError(client.createSession());
+      const error = await rejectionOf(client.createSession());
       await second.close();
       const replacement = await client.createSession();
 
@@ -56,7 +49,7 @@ describe("session limits", () => {
       const queued = session.runPython("print('queued')");
       await waitUntil(async () => (await session.refresh()).queuedExecutions === 1, 5_000);
 
-      const error = await catchConnectError(session.runPython("print('refused')"));
+      const error = await rejectionOf(session.runPython("print('refused')"));
 
       expect(error.code).toBe(Code.ResourceExhausted);
       expect(error.rawMessage).toContain("already has 1 executions waiting, the maximum (maxQueuedExecutions)");
@@ -71,7 +64,7 @@ describe("session limits", () => {
       const workspace = session.info.workspaceDir;
 
       await waitUntil(async () => !(await exists(workspace)), 10_000);
-      const error = await catchConnectError(session.refresh());
+      const error = await rejectionOf(session.refresh());
 
       expect(error.code).toBe(Code.NotFound);
       expect(await exists(workspace)).toBe(false);
@@ -137,7 +130,7 @@ describe("RestartSession", () => {
 
   test("second restart during a restart is FailedPrecondition", async ({ session, server }) => {
     const first = session.restart();
-    const error = await catchConnectError(session.restart());
+    const error = await rejectionOf(session.restart());
     await first;
     const after = await session.runShell("echo ok");
 
@@ -148,7 +141,7 @@ describe("RestartSession", () => {
   });
 
   test("restart of an unknown session is NotFound", async ({ client }) => {
-    const error = await catchConnectError(client.sessions.restartSession({ sessionId: "ses_unknown" }));
+    const error = await rejectionOf(client.sessions.restartSession({ sessionId: "ses_unknown" }));
 
     expect(error.code).toBe(Code.NotFound);
     expect(error.rawMessage).toContain("not found");

@@ -16,6 +16,7 @@ import {
   validateSendInput,
 } from "./validate.js";
 import { MAX_PROFILE_BYTES } from "../profiles/sources.js";
+import { catchConnectError } from "../../../test/support/connect-errors.js";
 
 type CreateSessionInit = Parameters<typeof create<typeof CreateSessionRequestSchema>>[1];
 type LimitsInit = Parameters<typeof create<typeof LimitsSchema>>[1];
@@ -24,19 +25,6 @@ type ExecuteInit = Parameters<typeof create<typeof ExecuteRequestSchema>>[1];
 const DEFAULT_SETTINGS = { source: { kind: "name", name: "default" }, additionalReadDirs: [], additionalWriteDirs: [], pythonEnvPath: "" };
 
 const POLICY: TimeoutPolicy = { pythonTimeoutMs: 120_000, shellTimeoutMs: 60_000, maxTimeoutMs: 3_600_000 };
-
-/** Runs action and returns the ConnectError that it throws. Any other outcome fails the test. */
-function catchConnectError(action: () => unknown): ConnectError {
-  try {
-    action();
-  } catch (error) {
-    if (error instanceof ConnectError) {
-      return error;
-    }
-    throw error;
-  }
-  throw new Error("expected a ConnectError, but the call returned normally");
-}
 
 function manyEntries(count: number): Record<string, string> {
   return Object.fromEntries(Array.from({ length: count }, (_, index) => [`VAR_${index}`, "1"]));

@@ -1,5 +1,5 @@
 import { create } from "@bufbuild/protobuf";
-import { Code, ConnectError } from "@connectrpc/connect";
+import { Code } from "@connectrpc/connect";
 import { describe, expect, test } from "vitest";
 import { SafetySettingsSchema } from "../gen/seatbelt/v1/session_pb.js";
 import {
@@ -10,6 +10,7 @@ import {
   type SafetyOptions,
   validateSafetySettings,
 } from "./options.js";
+import { catchConnectError } from "../../../test/support/connect-errors.js";
 
 type SettingsInit = Parameters<typeof create<typeof SafetySettingsSchema>>[1];
 
@@ -17,17 +18,6 @@ function validate(init: SettingsInit): SafetyOptions {
   return validateSafetySettings(create(SafetySettingsSchema, init));
 }
 
-function catchConnectError(action: () => unknown): ConnectError {
-  try {
-    action();
-  } catch (error) {
-    if (error instanceof ConnectError) {
-      return error;
-    }
-    throw error;
-  }
-  throw new Error("expected a ConnectError, but the call returned normally");
-}
 
 describe("validateSafetySettings", () => {
   test("unset safety checks nothing", () => {

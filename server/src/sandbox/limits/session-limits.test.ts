@@ -1,8 +1,9 @@
 import { create } from "@bufbuild/protobuf";
-import { Code, ConnectError } from "@connectrpc/connect";
+import { Code } from "@connectrpc/connect";
 import { describe, expect, test } from "vitest";
 import { LimitsSchema } from "../../gen/seatbelt/v1/session_pb.js";
 import { type EnforcementMap, type LimitPolicy, MIN_LIMITS, readLimitPolicy, resolveSessionLimits } from "./session-limits.js";
+import { catchConnectError } from "../../../../test/support/connect-errors.js";
 
 const POLICY: LimitPolicy = {
   defaults: { memoryBytes: 1 << 30, maxProcesses: 256, cpuMillicores: 1000, diskBytes: 512 << 20, openFiles: 1024, fileSizeBytes: 1 << 30 },
@@ -18,17 +19,6 @@ const CGROUP_V1: EnforcementMap = {
   fileSizeBytes: "rlimit",
 };
 
-function catchConnectError(action: () => unknown): ConnectError {
-  try {
-    action();
-  } catch (error) {
-    if (error instanceof ConnectError) {
-      return error;
-    }
-    throw error;
-  }
-  throw new Error("expected a ConnectError, but the call returned normally");
-}
 
 describe("resolveSessionLimits", () => {
   test("unset limits take the defaults", () => {
