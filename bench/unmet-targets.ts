@@ -1,7 +1,7 @@
 import type { TargetCheck } from "./report.js";
 import type { MetricResult, SummarizedLatency } from "./results.js";
 
-/** What a run measured that explains a missed target, read from the run's own rows. */
+/** Lookups into one run's rows, for the numbers that explain a missed target. */
 interface Evidence {
   median(workload: string, system: string): number | undefined;
   metric(workload: string, system: string, metric: string): number | undefined;
@@ -9,7 +9,7 @@ interface Evidence {
 
 type Explain = (evidence: Evidence) => string;
 
-function ms(value: number | undefined): string {
+function formatMs(value: number | undefined): string {
   return value === undefined ? "n/a" : `${value.toFixed(2)} ms`;
 }
 
@@ -17,7 +17,7 @@ const RPC_STACK: Explain = (evidence) => {
   const rpcOnly = evidence.median("round trip", "seatbelt, GetSession only (reference)");
   const roundTrip = evidence.median("round trip", "seatbelt");
   return (
-    `A GetSession call, which runs no code, takes ${ms(rpcOnly)} of the ${ms(roundTrip)} round trip: ` +
+    `A GetSession call, which runs no code, takes ${formatMs(rpcOnly)} of the ${formatMs(roundTrip)} round trip: ` +
     "the cost is the RPC stack (connect-es builds an AbortController, a DOMException and an async-iterable pipeline per call on each side), " +
     "not the sandbox. What would change it: a plain HTTP/2 handler for Execute, or one stream per session that carries many executions."
   );
@@ -33,10 +33,10 @@ const EXPLANATIONS: Readonly<Record<string, Explain>> = {
   "round trip ≤ half of Jupyter's": RPC_STACK,
   "first chunk p50 ≤ 2 ms": RPC_STACK,
   "start, cold p50 ≤ 30 ms": (evidence) =>
-    `bubblewrap and Python alone (\`bwrap ... python3 -c pass\`) take ${ms(evidence.median("start", "floor: bwrap python3 -c pass"))}; ` +
+    `bubblewrap and Python alone (\`bwrap ... python3 -c pass\`) take ${formatMs(evidence.median("start", "floor: bwrap python3 -c pass"))}; ` +
     "a session adds the workspace, its cgroup and the runtime's imports on top. What would change it: the warm pool, which serves default sessions without a start.",
   "start, warm pool p50 ≤ 3 ms": (evidence) =>
-    `The result of 1 in an already open session after the same pause takes ${ms(evidence.median("start", "seatbelt, idle session (reference)"))}: ` +
+    `The result of 1 in an already open session after the same pause takes ${formatMs(evidence.median("start", "seatbelt, idle session (reference)"))}: ` +
     "most of a warm start is waking sleeping processes and the RPC stack, not the pool. What would change it: a quiet machine, and the leaner RPC path above.",
   "stdout throughput ≥ 300 MB/s": (evidence) =>
     `A Jupyter kernel delivers ${evidence.metric("stdout throughput", "jupyter", "throughput")?.toFixed(0) ?? "n/a"} MB/s on the same machine; ` +
@@ -46,7 +46,7 @@ const EXPLANATIONS: Readonly<Record<string, Explain>> = {
     const rate = evidence.metric("scale, 200 sessions", "seatbelt", "executions per second");
     const cpuMs = rate === undefined || rate === 0 ? undefined : 2000 / rate;
     return (
-      `At ${rate?.toFixed(0) ?? "n/a"} executions/s on 2 cores shared with the benchmark's client, each execution costs about ${ms(cpuMs)} of CPU, most of it in the RPC stack on both sides. ` +
+      `At ${rate?.toFixed(0) ?? "n/a"} executions/s on 2 cores shared with the benchmark's client, each execution costs about ${formatMs(cpuMs)} of CPU, most of it in the RPC stack on both sides. ` +
       "What would change it: the leaner RPC path above, and a client on other cores."
     );
   },
