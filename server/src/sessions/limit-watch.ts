@@ -1,4 +1,4 @@
-import type { ExecutionResult } from "../gen/seatbelt/v1/execution_pb.js";
+import { type ExecutionResult, ExecutionStatus } from "../gen/seatbelt/v1/execution_pb.js";
 import type { LimitCounters } from "../sandbox/limits/cgroup-files.js";
 import type { SessionConfinement } from "../sandbox/limits/session-confinement.js";
 import { applyExceededLimit, describeSandboxOomKill } from "./limit-result.js";
@@ -60,8 +60,10 @@ export class LimitWatch {
    * when a limit stopped it, and kills every process of a session that
    * reached its process limit, before the next execution starts.
    */
-  async judgeResult(result: ExecutionResult, kind: "python" | "shell", sandboxInitPid: number | undefined): Promise<void> {
-    const fullDisk = await this.confinement.findFullDisk(sandboxInitPid);
+  judgeResult(result: ExecutionResult, kind: "python" | "shell", sandboxInitPid: number | undefined): void {
+    // A full disk matters only to an execution that failed, so a successful
+    // one skips the four statfs calls.
+    const fullDisk = result.status === ExecutionStatus.OK ? undefined : this.confinement.findFullDisk(sandboxInitPid);
     const after = this.confinement.readCounters();
     this.settle(after);
     applyExceededLimit(result, { limits: this.confinement.limits, kind, before: this.before, after, fullDisk, killedAll: this.killedDuringExecution });

@@ -351,22 +351,11 @@ export class Session {
       }
       const result = read.result;
       if (this.limitWatch !== undefined && execution.stopReason === undefined) {
-        void this.finishWithinLimits(execution, result, this.limitWatch);
-        return;
+        this.limitWatch.judgeResult(result, execution.task.kind, this.sandbox.hostInitPid);
       }
       this.endExecution(execution, result);
     }
     this.finishRunning();
-  }
-
-  /** Emits the result once it is known whether a resource limit stopped the execution. */
-  private async finishWithinLimits(execution: Execution, result: ExecutionResult, watch: LimitWatch): Promise<void> {
-    await watch.judgeResult(result, execution.task.kind, this.sandbox.hostInitPid);
-    // A sandbox that died meanwhile has ended the execution already.
-    if (this.queue.running === execution) {
-      this.endExecution(execution, result);
-      this.finishRunning();
-    }
   }
 
   /** Ends the running execution from the server's side after its sandbox was lost. */

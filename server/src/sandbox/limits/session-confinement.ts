@@ -55,7 +55,7 @@ export class SessionConfinement {
    * workspace, or the sandbox's /tmp, /var/tmp or /dev/shm, which the server reaches
    * through the root of the sandbox's init process. Undefined when none is full.
    */
-  async findFullDisk(sandboxInitPid: number | undefined): Promise<string | undefined> {
+  findFullDisk(sandboxInitPid: number | undefined): string | undefined {
     if (!this.mounted) {
       return undefined;
     }
@@ -65,8 +65,12 @@ export class SessionConfinement {
       candidates.push(["/tmp", `${root}/tmp`], ["/var/tmp", `${root}/var/tmp`], ["/dev/shm", `${root}/dev/shm`]);
     }
     for (const [name, dir] of candidates) {
-      if ((await readDiskUse(dir).catch(() => ({ full: false }))).full) {
-        return name;
+      try {
+        if (readDiskUse(dir).full) {
+          return name;
+        }
+      } catch {
+        // A file system that is gone, as after the sandbox exited, is not full.
       }
     }
     return undefined;
