@@ -42,6 +42,11 @@ const EXPLANATIONS: Readonly<Record<string, Explain>> = {
     `A Jupyter kernel delivers ${evidence.metric("stdout throughput", "jupyter", "throughput")?.toFixed(0) ?? "n/a"} MB/s on the same machine; ` +
     "the server's gRPC send path (one protobuf message per 64 KiB chunk, text decoded and encoded again) is the limit, while the server reads the sandbox at several hundred MB/s. " +
     "What would change it: larger chunks for binary output and sending bytes without the UTF-8 round trip.",
+  "round trip with 100 MB state within 10% of empty": (evidence) =>
+    `Seatbelt took ${formatMs(evidence.median("round trip, 1 MB state", "seatbelt"))}, ${formatMs(evidence.median("round trip, 10 MB state", "seatbelt"))} and ` +
+    `${formatMs(evidence.median("round trip, 100 MB state", "seatbelt"))} with 1, 10 and 100 MB held, while the pipe child and Jupyter stayed flat; ` +
+    "the cause is not measured yet. Candidates are reclaim in the session's memory cgroup and the load of other work on the machine (an earlier run measured the 100 MB round trip 17% faster than the empty one). " +
+    "What would settle it: the same workload with the memory limit raised, and with more rounds on a quiet machine.",
   "200 sessions ≥ 2,000 executions/s": (evidence) => {
     const rate = evidence.metric("scale, 200 sessions", "seatbelt", "executions per second");
     const cpuMs = rate === undefined || rate === 0 ? undefined : 2000 / rate;
