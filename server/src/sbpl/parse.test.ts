@@ -2,7 +2,7 @@ import { describe, expect, test } from "vitest";
 import { MAX_PATH_FILTERS, parseSbpl } from "./parse.js";
 import { SbplError, readSbpl } from "./reader.js";
 
-const PARAMETERS = { WORKSPACE: "/work/space", TMPDIR: "/tmp", HOME: "/work/space", PYTHON_ENV: "/usr" };
+const PARAMETERS = { WORKSPACE: "/srv/workspace", TMPDIR: "/tmp", HOME: "/srv/workspace", PYTHON_ENV: "/usr" };
 
 /** Parses text and returns the SbplError it throws; any other outcome fails the test. */
 function catchSbplError(text: string): SbplError {
@@ -55,7 +55,7 @@ describe("parseSbpl", () => {
     expect(profile.rules[1]).toMatchObject({
       action: "allow",
       operations: ["file-read*", "file-write*"],
-      filter: { kind: "require-any", filters: [{ kind: "subpath", path: "/work/space" }, { kind: "literal", path: "/dev/null" }] },
+      filter: { kind: "require-any", filters: [{ kind: "subpath", path: "/srv/workspace" }, { kind: "literal", path: "/dev/null" }] },
       position: { line: 3, column: 1 },
     });
     expect(profile.rules[1]!.text).toBe('(allow file-read* file-write* (subpath (param "WORKSPACE")) (literal "/dev/null"))');
@@ -65,7 +65,7 @@ describe("parseSbpl", () => {
   test("string-append joins parameters and literals", () => {
     const profile = parseSbpl('(allow file-read* (subpath (string-append (param "HOME") "/data")))', PARAMETERS);
 
-    expect(profile.rules[0]!.filter).toEqual({ kind: "subpath", path: "/work/space/data" });
+    expect(profile.rules[0]!.filter).toEqual({ kind: "subpath", path: "/srv/workspace/data" });
   });
 
   test("nested require filters parsed", () => {
