@@ -79,23 +79,28 @@ describe("server crash", () => {
     const stateDir = await mkdtemp(join(tmpdir(), "seatbelt-lifecycle-"));
     await chmod(stateDir, 0o711);
     const { child, url } = await spawnServer(stateDir);
-    const session = await createSeatbeltClient({ baseUrl: url }).createSession();
-    const marker = ["sleep", "319.25"];
-    await session.runShell(`${marker.join(" ")} &`);
-    // The shell exits before its background child has necessarily run exec,
-    // so on a busy machine the sleep can show up a moment later.
-    await waitUntil(async () => (await findProcesses(marker)).length === 1, 2000);
+    try {
+      const session = await createSeatbeltClient({ baseUrl: url }).createSession();
+      const marker = ["sleep", "319.25"];
+      await session.runShell(`${marker.join(" ")} &`);
+      // The shell exits before its background child has necessarily run exec,
+      // so on a busy machine the sleep can show up a moment later.
+      await waitUntil(async () => (await findProcesses(marker)).length === 1, 2000);
 
-    expect(await findProcesses(marker)).toHaveLength(1);
-    child.kill("SIGKILL");
-    await child;
-    await waitUntil(async () => (await findProcesses(marker)).length === 0, 2000);
+      expect(await findProcesses(marker)).toHaveLength(1);
+      child.kill("SIGKILL");
+      await child;
+      await waitUntil(async () => (await findProcesses(marker)).length === 0, 2000);
 
-    expect(await findProcesses(marker)).toEqual([]);
-    // A killed server cannot unmount its workspace tmpfs mounts; the next
-    // server on the same state directory would, and this test does instead.
-    await unmountWorkspacesBelow(stateDir);
-    await rm(stateDir, { recursive: true, force: true });
+      expect(await findProcesses(marker)).toEqual([]);
+    } finally {
+      child.kill("SIGKILL");
+      await child.catch(() => {});
+      // A killed server cannot unmount its workspace tmpfs mounts; the next
+      // server on the same state directory would, and this test does instead.
+      await unmountWorkspacesBelow(stateDir);
+      await rm(stateDir, { recursive: true, force: true });
+    }
   });
 });
 
