@@ -109,7 +109,8 @@ describe("stream resumption", () => {
     const stdout = events.flatMap((event) => (event.event.case === "output" && event.event.value.content.case === "text" ? [event.event.value.content.value] : []));
     expect(stdout.join("")).toBe(Array.from({ length: 30 }, (_, index) => `${index}\n`).join(""));
     const last = events.at(-1)!.event;
-    expect(last.case === "result" && last.value.status).toBe(ExecutionStatus.OK);
+    expect(last.case).toBe("result");
+    expect(last.case === "result" ? last.value.status : undefined).toBe(ExecutionStatus.OK);
   });
 
   test("resuming a forgotten execution is NotFoundError", async ({ client }) => {

@@ -5,7 +5,7 @@ import net from "node:net";
 /** The first bytes of every HTTP/2 connection without TLS (RFC 9113, section 3.4). */
 const HTTP2_PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
 
-/** Decides whether a new connection may be served; a refused one is destroyed unread. */
+/** Decides whether a new connection may be served. A rejected one is destroyed unread. */
 export type AdmitConnection = (socket: net.Socket) => Promise<boolean>;
 
 type Handler = (request: http.IncomingMessage | http2.Http2ServerRequest, response: http.ServerResponse | http2.Http2ServerResponse) => void;
@@ -47,7 +47,7 @@ export function createDualProtocolListener(handler: Handler, admit?: AdmitConnec
       return;
     }
     // No data listener is attached until the check ends, so nothing is read
-    // from a connection that is then refused.
+    // from a connection that is then rejected.
     admit(socket).then(
       (admitted) => (admitted ? route(socket) : socket.destroy()),
       () => socket.destroy(),

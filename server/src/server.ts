@@ -11,7 +11,7 @@ import { CreateSessionRequestSchema, type Limits, SessionService } from "./gen/s
 import { HealthCheckResponse_ServingStatus } from "./gen/grpc/health/v1/health_pb.js";
 import { createLogger } from "./logger.js";
 import { createDualProtocolListener } from "./listener.js";
-import { refuseSandboxPeers } from "./net/loopback-peer.js";
+import { rejectSandboxPeers } from "./net/loopback-peer.js";
 import { type MetricsServer, startMetricsServer } from "./observability/metrics.js";
 import { createRpcInterceptor } from "./observability/rpc-interceptor.js";
 import { describeProfiles } from "./profiles/predefined.js";
@@ -185,7 +185,7 @@ export async function startServer(input: ServerConfigInput = {}, logger?: Logger
   const admit =
     config.sandboxUid === undefined
       ? undefined
-      : refuseSandboxPeers(config.sandboxUid, (ends) => log.warn(ends, "refused a connection from the sandbox user"));
+      : rejectSandboxPeers(config.sandboxUid, (ends) => log.warn(ends, "rejected a connection from the sandbox user"));
   const listener = createDualProtocolListener(handler, admit);
   const { server } = listener;
   let metrics: MetricsServer | undefined;

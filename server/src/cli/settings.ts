@@ -49,7 +49,7 @@ export function listSettings(schema: z.ZodObject): Setting[] {
       key,
       flag: snake.replaceAll("_", "-").toLowerCase(),
       env: ENV_PREFIX + snake.toUpperCase(),
-      type: kind === "number" || kind === "boolean" ? kind : kind === "array" ? "list" : "string",
+      type: toSettingType(kind),
       choices: entries === undefined ? undefined : Object.values(entries),
       description: description ?? "",
       defaultValue,
@@ -83,11 +83,24 @@ export function parseSettingValue(setting: Setting, text: string, source: string
 
 const VALUE_NAMES = { string: "TEXT", number: "NUMBER", list: "A,B,..." } as const;
 
+/** Maps a zod schema type to the kind of value a flag or variable takes. */
+function toSettingType(kind: string): Setting["type"] {
+  if (kind === "number" || kind === "boolean") {
+    return kind;
+  }
+  return kind === "array" ? "list" : "string";
+}
+
 /** Formats the option list of --help: each flag, its variable, its default and its description. */
 export function formatSettingsHelp(settings: readonly Setting[]): string {
   return settings
     .map((setting) => {
-      const value = setting.type === "boolean" ? "" : setting.choices === undefined ? ` ${VALUE_NAMES[setting.type]}` : ` ${setting.choices.join("|")}`;
+      let value = "";
+      if (setting.type !== "boolean" && setting.choices !== undefined) {
+        value = ` ${setting.choices.join("|")}`;
+      } else if (setting.type !== "boolean") {
+        value = ` ${VALUE_NAMES[setting.type]}`;
+      }
       const defaultText = setting.defaultValue === undefined ? "unset" : JSON.stringify(setting.defaultValue);
       return `  --${setting.flag}${value}\n      ${setting.description} (env ${setting.env}; default ${defaultText})\n`;
     })

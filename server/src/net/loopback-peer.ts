@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import type { Socket } from "node:net";
 
-/** The two ends of one TCP connection, as the accepting side sees them. */
+/** Ports of one TCP connection, from the accepting side. */
 export interface ConnectionEnds {
   readonly localPort: number;
   readonly remotePort: number;
@@ -13,8 +13,8 @@ const TCP_ESTABLISHED = "01";
 /**
  * Finds the owner of a connection's client socket in the text of
  * /proc/net/tcp or /proc/net/tcp6. The client's row has the client port as
- * its local port and the server port as its remote port; column 8 is the
- * uid that created the socket.
+ * its local port and the server port as its remote port. Column 8 is the uid
+ * that created the socket.
  */
 export function findPeerUid(procNetTcp: string, ends: ConnectionEnds): number | undefined {
   for (const line of procNetTcp.split("\n").slice(1)) {
@@ -50,17 +50,17 @@ export async function readLoopbackPeerUid(ends: ConnectionEnds): Promise<number 
 }
 
 /**
- * Creates a connection check that refuses clients running as the sandbox
+ * Creates a connection check that rejects clients running as the sandbox
  * user. A session whose profile shares the host's network namespace can
- * reach the server's own port; without this check its code could create,
+ * reach the server's own port. Without this check, its code could create,
  * read and drive other sessions through the API.
  */
-export function refuseSandboxPeers(sandboxUid: number, onRefused: (ends: ConnectionEnds) => void): (socket: Socket) => Promise<boolean> {
+export function rejectSandboxPeers(sandboxUid: number, onRejected: (ends: ConnectionEnds) => void): (socket: Socket) => Promise<boolean> {
   return async (socket) => {
     const ends = { localPort: socket.localPort ?? 0, remotePort: socket.remotePort ?? 0 };
     const uid = await readLoopbackPeerUid(ends);
     if (uid === sandboxUid) {
-      onRefused(ends);
+      onRejected(ends);
       return false;
     }
     return true;

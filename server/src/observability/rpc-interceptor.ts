@@ -42,7 +42,12 @@ function countOutput(message: unknown): void {
     return;
   }
   const { content, stream } = event.value;
-  const bytes = typeof content.value === "string" ? Buffer.byteLength(content.value) : content.value instanceof Uint8Array ? content.value.length : 0;
+  let bytes = 0;
+  if (typeof content.value === "string") {
+    bytes = Buffer.byteLength(content.value);
+  } else if (content.value instanceof Uint8Array) {
+    bytes = content.value.length;
+  }
   // OutputStream.STDERR is 2 in seatbelt.v1.
   recordStreamedBytes(stream === 2 ? "stderr" : "stdout", bytes);
 }

@@ -110,7 +110,13 @@ function readRule(action: SbplAction, node: SbplNode & { kind: "list" }, text: s
     throw new SbplError(`(${action} default) takes no filter`, node.position);
   }
 
-  const filter = filters.length === 0 ? undefined : filters.length === 1 ? filters[0] : { kind: "require-any" as const, filters };
+  // Several filters in one rule match when any of them does.
+  let filter: SbplFilter | undefined;
+  if (filters.length === 1) {
+    filter = filters[0];
+  } else if (filters.length > 1) {
+    filter = { kind: "require-any", filters };
+  }
   const written = text.slice(node.start, node.end).replace(/\s+/g, " ");
   return {
     action,

@@ -49,9 +49,9 @@ export class EventLog {
 
   // TODO: events are dropped even while a live Execute reader has not read
   // them, so a reader slower than the code loses the middle of its output.
-  // Pausing the sandbox's event pipe would stall control frames too; the fix
-  // is for the supervisor to stop reading the code's output pipes on a
-  // "pause" frame and resume on "resume", sent from here by reader position.
+  // Pausing the sandbox's event pipe would also stall control frames. A fix:
+  // the supervisor stops reading the code's output pipes on a "pause" frame,
+  // which this log sends when its slowest live reader falls behind.
   /** Appends an event whose seq is nextSeq, then drops the oldest events while over the limit. */
   append(response: ExecuteResponse): void {
     const size = estimateEventBytes(response);

@@ -90,7 +90,14 @@ export function listPlanPaths(profile: SbplProfile, fixedPaths: readonly string[
 
 function comparePaths(left: string, right: string): number {
   const depth = (path: string) => (path === "/" ? 0 : path.split("/").length - 1);
-  return depth(left) - depth(right) || (left < right ? -1 : left > right ? 1 : 0);
+  const byDepth = depth(left) - depth(right);
+  if (byDepth !== 0) {
+    return byDepth;
+  }
+  if (left === right) {
+    return 0;
+  }
+  return left < right ? -1 : 1;
 }
 
 /**
