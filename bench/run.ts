@@ -52,8 +52,7 @@ function readCommand(command: string): string {
   }
 }
 
-async function openAlternatives(venvPromise: ReturnType<typeof ensureVenv>, skipped: SkippedSystem[]): Promise<Alternative[]> {
-  const venv = await venvPromise;
+async function openAlternatives(venv: Awaited<ReturnType<typeof ensureVenv>>, skipped: SkippedSystem[]): Promise<Alternative[]> {
   const alternatives: Alternative[] = [];
   for (const name of ["jupyter", "tinyagent"] as AlternativeName[]) {
     try {
@@ -90,16 +89,15 @@ async function main(): Promise<void> {
   const skipped: SkippedSystem[] = [];
 
   log("installing the alternatives and starting servers");
-  const venvPromise = ensureVenv(PYTHON);
-  const venv = await venvPromise;
+  const venv = await ensureVenv(PYTHON);
   // A live reader that falls more than retainedEventBytes behind loses
-  // events, which would turn the throughput workload into a measure of
-  // what was dropped; this server keeps all of its 100 MiB.
+  // events. This server keeps all 100 MiB, so the throughput workload
+  // measures delivered output, not dropped output.
   const pooled = await startSeatbelt({ warmPoolSize: BENCH_POOL_SIZE, retainedEventBytes: 2 * (plan.megabytes + 1) * MIB });
-  // The scale workload holds more sessions than the default maxSessions.
+  // The scale workload opens more sessions than the default maxSessions.
   const cold = await startSeatbelt({ warmPoolSize: 0, maxSessions: Math.max(...plan.sessionCounts) + 10 });
   const servers: SeatbeltUnderTest[] = [pooled, cold];
-  const alternatives = await openAlternatives(venvPromise, skipped);
+  const alternatives = await openAlternatives(venv, skipped);
   const floor = new PipeChild(PYTHON);
   // A workload that fails is reported as not measured, and the run goes
   // on, so that one broken alternative does not cost the whole report.
