@@ -18,7 +18,7 @@ import { readTreePssBytes, readProcessTree } from "./memory.js";
 import { checkTargets, renderMarkdown, summarizeLatencies } from "./report.js";
 import type { BenchResult, BenchRun, LatencyResult, MetricResult, SkippedSystem, SummarizedLatency } from "./results.js";
 import { type SeatbeltUnderTest, startSeatbelt } from "./seatbelt.js";
-import { ensureVenv } from "./venv.js";
+import { type BenchVenv, ensureVenv } from "./venv.js";
 import { measureRoundTrip } from "./workloads/round-trip.js";
 import { measureScale } from "./workloads/scale.js";
 import { measureStart } from "./workloads/start.js";
@@ -52,7 +52,7 @@ function readCommand(command: string): string {
   }
 }
 
-async function openAlternatives(venv: Awaited<ReturnType<typeof ensureVenv>>, skipped: SkippedSystem[]): Promise<Alternative[]> {
+async function openAlternatives(venv: BenchVenv, skipped: SkippedSystem[]): Promise<Alternative[]> {
   const alternatives: Alternative[] = [];
   for (const name of ["jupyter", "tinyagent"] as AlternativeName[]) {
     try {

@@ -15,7 +15,7 @@ export const ALTERNATIVE_PACKAGES = ["tinyagent-py[code]", "rich", "jupyter_clie
 /** Distributions whose installed versions the report names. */
 const REPORTED_DISTRIBUTIONS = ["tinyagent-py", "cloudpickle", "jupyter_client", "ipykernel", "pyzmq"];
 
-/** A virtual environment that holds the alternatives. */
+/** A virtual environment with the alternatives installed. */
 export interface BenchVenv {
   readonly dir: string;
   readonly python: string;
