@@ -5,7 +5,7 @@ import { recordRpc, recordStreamedBytes } from "./metrics.js";
 
 /** Header that carries a caller's request id; the server makes one when it is missing. */
 export const REQUEST_ID_HEADER = "x-request-id";
-/** Longest request id taken from a caller; a longer one is replaced. @default 128 */
+/** Maximum length of a request id taken from a caller. A longer one is replaced. @default 128 */
 const MAX_REQUEST_ID_LENGTH = 128;
 
 /** Ids found in the messages of one RPC. */

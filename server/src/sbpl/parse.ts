@@ -35,7 +35,7 @@ const OTHER_FILTERS = new Set([
  */
 export const MAX_PATH_FILTERS = 1000;
 
-/** Longest rule text kept for notes. */
+/** Maximum length of the rule text kept for notes. */
 const MAX_RULE_TEXT_LENGTH = 200;
 
 /**
@@ -72,7 +72,7 @@ function parseForms(text: string, parameters: SbplParameters, countPathFilter: C
         rules.push(readRule(name, node, text, parameters, countPathFilter));
         break;
       case "debug":
-        // (debug deny) only asks macOS to log denials; it changes no decision.
+        // (debug deny) only makes macOS log denials, so it changes no decision.
         break;
       default:
         throw new SbplError(`unknown form ${JSON.stringify(name || describeNode(head))}; expected version, allow, deny or debug`, head.position);

@@ -51,9 +51,9 @@ function hasErrno(evidence: LimitEvidence, errno: number): boolean {
 }
 
 /**
- * Tells which resource limit stopped an execution, or undefined when none
+ * Finds which resource limit stopped an execution, or undefined when none
  * did. The cgroup counters are exact. Disk, file size and open files are
- * told from what the failure looks like: a full workspace, SIGXFSZ (or a
+ * inferred from what the failure looks like: a full workspace, SIGXFSZ (or a
  * shell's exit status 128 + SIGXFSZ for a child killed by it), or Python's
  * EFBIG and EMFILE errors, and only for an execution that failed. So is
  * memory where an rlimit enforces it: Python raises MemoryError when an
