@@ -41,3 +41,13 @@ describe("GetServerInfo", () => {
     });
   });
 });
+
+describe("GetServerInfo security layers", () => {
+  test("reports the namespace layer as active when bubblewrap works", async ({ client }) => {
+    const info = await client.getServerInfo();
+
+    const namespaces = info.securityLayers.find((layer) => layer.name === "namespaces");
+    expect(namespaces).toMatchObject({ active: true, abiVersion: 0 });
+    expect(namespaces?.detail).toContain("no nested user namespaces");
+  });
+});

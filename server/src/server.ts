@@ -23,6 +23,7 @@ import { createSessionService, resolveNewSessionOptions } from "./rpc/session-se
 import type { SessionPolicy } from "./rpc/validate.js";
 import type { ProfilePolicy } from "./profiles/resolve-request.js";
 import { BubblewrapBackend } from "./sandbox/bubblewrap/backend.js";
+import { describeNamespaces } from "./sandbox/security-layers.js";
 import { LimitEnforcer } from "./sandbox/limits/limit-enforcer.js";
 import { readLimitPolicy } from "./sandbox/limits/session-limits.js";
 import { unmountWorkspacesBelow } from "./sandbox/limits/workspace-tmpfs.js";
@@ -147,6 +148,8 @@ export async function startServer(input: ServerConfigInput = {}, logger?: Logger
   });
   log.info({ limits: limitEnforcer.enforcement }, "resource limits");
 
+  const securityLayers = [describeNamespaces(backend.status.available)];
+
   const sessionPolicy = { ...config, resolveLimits: (limits: Limits | undefined) => limitEnforcer.resolve(limits) };
   const warmPool = await createWarmPool(config, sessionPolicy, { backend, limitEnforcer, logger: log, workspacesDir });
   const registry = new SessionRegistry({
@@ -177,7 +180,7 @@ export async function startServer(input: ServerConfigInput = {}, logger?: Logger
     routes(router) {
       router.service(SessionService, createSessionService(registry, backend, sessionPolicy));
       router.service(ExecutionService, createExecutionService(registry, config, heartbeat));
-      router.service(ServerInfoService, createServerInfoService({ version, backend, profiles, defaultPython: config.python, config, limits: limitEnforcer.describe() }));
+      router.service(ServerInfoService, createServerInfoService({ version, backend, profiles, defaultPython: config.python, config, limits: limitEnforcer.describe(), securityLayers }));
       health = registerOperationalServices(router);
     },
   });

@@ -6,6 +6,7 @@ import type { ExecutionPolicySchema, ServerInfoService } from "../gen/seatbelt/v
 import type { BubblewrapBackend } from "../sandbox/bubblewrap/backend.js";
 import type { ProfileDescription } from "../profiles/predefined.js";
 import type { LimitDescription } from "../sandbox/limits/enforcement.js";
+import type { SecurityLayerDescription } from "../sandbox/security-layers.js";
 
 export interface ServerInfoOptions {
   readonly version: string;
@@ -14,6 +15,7 @@ export interface ServerInfoOptions {
   readonly defaultPython: string;
   readonly config: ServerConfig;
   readonly limits: readonly LimitDescription[];
+  readonly securityLayers: readonly SecurityLayerDescription[];
 }
 
 /** Describes the server's timeouts, output and session limits. */
@@ -56,6 +58,7 @@ export function createServerInfoService(options: ServerInfoOptions): ServiceImpl
         defaultPython: options.defaultPython,
         executionPolicy: describePolicy(options.config),
         limits: [...options.limits],
+        securityLayers: [...options.securityLayers],
       };
     },
   };
