@@ -83,7 +83,8 @@ export function quote(value: string): string {
 /**
  * Python prelude for attack scripts. attempt() runs an action and returns
  * "succeeded" (or the action's own result) or the errno name of the OSError
- * it raised, so the table shows the kernel's answer.
+ * it raised, so the table shows the kernel's answer. syscall() and
+ * call_libc() raise that OSError for a failed system call.
  */
 const PYTHON_PRELUDE = `
 import ctypes, errno, json, os
@@ -97,7 +98,10 @@ def attempt(action):
         return errno.errorcode.get(error.errno, str(error))
 
 def syscall(number, *args):
-    result = _libc.syscall(number, *args)
+    return call_libc("syscall", number, *args)
+
+def call_libc(name, *args):
+    result = getattr(_libc, name)(*args)
     if result < 0:
         raise OSError(ctypes.get_errno(), os.strerror(ctypes.get_errno()))
     return f"succeeded ({result})"
