@@ -12,7 +12,7 @@ function routesTo(path: string): string[] {
 }
 
 /** Attacks that read a secret planted below a host directory that the default profile does not reveal. */
-const secretReads = ["/root", "/srv", tmpdir()].map((parent) =>
+const secretReads = ["/root", "/srv", "/var/lib", tmpdir()].map((parent) =>
   attack<PlantedSecret>({
     name: `read a secret planted under ${parent}`,
     expected: "ENOENT or EACCES, secret not read",
@@ -35,6 +35,7 @@ function getWriteTargets(workspaceDir: string, runtimeDir: string, marker: strin
     [`/usr/${marker}`]: `/usr/${marker}`,
     [`/usr/lib/${marker}`]: `/usr/lib/${marker}`,
     [`/run/seatbelt/${marker}`]: join(runtimeDir, marker),
+    [`/run/seatbelt/seatbelt_runtime/${marker}`]: join(runtimeDir, "seatbelt_runtime", marker),
     [join(runtimeDir, marker)]: join(runtimeDir, marker),
     [join(instanceDir, marker)]: join(instanceDir, marker),
     [join(workspaceDir, "..", marker)]: join(workspaceDir, "..", marker),
@@ -61,12 +62,12 @@ const fileAttacks = [
     },
     remove: (planted) => rm(planted.path, { force: true }),
   }),
-  attack<{ marker: string; supervisor: Buffer }>({
+  attack<{ marker: string; supervisor: Buffer; mode: number }>({
     name: "write to /etc, /usr, the runtime dir, the state dir and host /tmp",
     expected: "EROFS, EACCES or ENOENT, no host file created",
     plant: async ({ session }) => {
-      const supervisor = await readFile(join(getInstanceDir(session.info.workspaceDir), "runtime", "supervisor.py"));
-      return { marker: createMarker(), supervisor };
+      const path = join(getInstanceDir(session.info.workspaceDir), "runtime", "supervisor.py");
+      return { marker: createMarker(), supervisor: await readFile(path), mode: (await stat(path)).mode };
     },
     run: async ({ session }, { marker }) => {
       const runtimeDir = join(getInstanceDir(session.info.workspaceDir), "runtime");
@@ -79,17 +80,19 @@ def append_to_supervisor():
         handle.write("raise SystemExit(1)\\n")
 RESULTS = {path: attempt(lambda: open(path, "x").close()) for path in ${JSON.stringify(targets)}}
 RESULTS["supervisor.py"] = attempt(append_to_supervisor)
+RESULTS["chmod supervisor.py"] = attempt(lambda: os.chmod("/run/seatbelt/supervisor.py", 0o777))
 `,
       );
-      // Only the sandbox's own /tmp accepts the write; it is a private tmpfs.
+      // Only the sandbox's own /tmp accepts the write, because it is a private tmpfs.
       return `${summarize(Object.entries(results).map(([path, outcome]) => (path.startsWith("/tmp/") ? `${outcome} (private /tmp)` : outcome)))}`;
     },
-    verify: async ({ session }, { marker, supervisor }) => {
+    verify: async ({ session }, { marker, supervisor, mode }) => {
       const runtimeDir = join(getInstanceDir(session.info.workspaceDir), "runtime");
       for (const hostPath of Object.values(getWriteTargets(session.info.workspaceDir, runtimeDir, marker))) {
         expect(existsSync(hostPath), hostPath).toBe(false);
       }
       expect(await readFile(join(runtimeDir, "supervisor.py"))).toEqual(supervisor);
+      expect((await stat(join(runtimeDir, "supervisor.py"))).mode).toBe(mode);
     },
   }),
   attack<PlantedSecret>({
@@ -116,7 +119,7 @@ RESULTS["supervisor.py"] = attempt(append_to_supervisor)
     skipReason: explainPlantSkip("/root"),
     plant: () => plantSecret("/root"),
     run: async ({ client }, secret) => {
-      // The profile masks secret/ and makes ro/ read-only; both are planned
+      // The profile masks secret/ and makes ro/ read-only, and both are planned
       // from what the workspace holds when the sandbox restarts.
       const profile = [
         await readFile(join(import.meta.dirname, "../../profiles/default.sb"), "utf8"),
@@ -170,7 +173,7 @@ RESULTS["supervisor.py"] = attempt(append_to_supervisor)
 def write_profile(path):
     with open(path, "x") as handle:
         handle.write("(version 1)\\n(allow default)\\n")
-RESULTS = {path: attempt(lambda: write_profile(path)) for path in ${JSON.stringify([path, `/proc/1/root${path}`])}}
+RESULTS = {"direct": attempt(lambda: write_profile(${JSON.stringify(path)})), "via /proc/1/root": attempt(lambda: write_profile(${JSON.stringify(`/proc/1/root${path}`)}))}
 `,
       );
       return describeResults(results);

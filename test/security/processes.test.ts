@@ -83,7 +83,7 @@ const processAttacks = [
   }),
   attack({
     name: "read /proc/<server pid>/environ for a planted variable",
-    expected: "ENOENT (server pid not in the namespace), canary absent",
+    expected: "ENOENT, ESRCH: the server's pid is not in the namespace",
     run: async ({ session }) => {
       const results = await runAttackScript(
         session,
@@ -101,7 +101,9 @@ def read_all():
     return f"canary in {found} of {len(readable)} readable ({len(environs)} listed)"
 RESULTS = {
     "environ": attempt(lambda: open("/proc/${process.pid}/environ", "rb").read().decode(errors="replace")),
+    "cmdline": attempt(lambda: open("/proc/${process.pid}/cmdline", "rb").read().decode(errors="replace")),
     "kill -0": attempt(lambda: os.kill(${process.pid}, 0)),
+    "pidfd_open": attempt(lambda: os.pidfd_open(${process.pid}) and "opened"),
     "every /proc/*/environ": attempt(read_all),
 }
 `,
@@ -113,6 +115,8 @@ RESULTS = {
       expect(observed).toContain("environ: ENOENT");
       expect(observed).toContain("every /proc/*/environ: canary in 0 of");
       expect(observed).toContain("kill -0: ESRCH");
+      expect(observed).toContain("pidfd_open: ESRCH");
+      expect(observed).not.toContain("vitest");
     },
   }),
   attack<{ other: SeatbeltSession }>({
@@ -144,7 +148,7 @@ RESULTS = {
       const workspace = other.info.workspaceDir;
       const reads = await readInSandbox(session, [join(workspace, "secret.txt"), `/proc/1/root${workspace}/secret.txt`, join(workspace, ".."), workspace]);
       const write = await runAttackScript(session, `RESULTS = {"write": attempt(lambda: open(${JSON.stringify(planted)}, "x").close())}`);
-      return `${describeReads(reads, secret)}; write: ${write.write}`;
+      return `${describeReads(reads, secret)}; write: ${write.write}`.replace(session.id, "own workspace only");
     },
     verify: async (_, { other, secret, planted }, observed) => {
       expect(observed).not.toContain("SECRET READ");

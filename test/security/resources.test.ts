@@ -11,11 +11,11 @@ const OUTPUT_CAP_BYTES = MiB;
 interface NeighbourRecord {
   rounds: number;
   worstMs: number;
-  /** Answers that were not the counter's next value, with what came instead. */
+  /** Results that were not the counter's next value, with the value received instead. */
   readonly wrong: string[];
 }
 
-/** A session under attack, and a neighbour session that keeps answering while the attack runs. */
+/** A session under attack, and a neighbour session that keeps running round trips while the attack runs. */
 interface Bystander {
   readonly target: SeatbeltSession;
   readonly neighbour: SeatbeltSession;
@@ -25,7 +25,7 @@ interface Bystander {
 
 /**
  * Runs `x += 1` round trips on the neighbour until done resolves, at least
- * once after the attack started, recording each answer and the worst latency.
+ * once after the attack started, checking each result and recording the worst latency.
  */
 async function keepAnswering(neighbour: SeatbeltSession, record: NeighbourRecord, done: Promise<unknown>): Promise<void> {
   let finished = false;
@@ -53,7 +53,7 @@ function createBystanders(options: CreateSessionOptions): (context: AttackContex
   };
 }
 
-/** Runs the attack in the target session while the neighbour keeps answering, and returns the observed text. */
+/** Runs the attack in the target session while the neighbour keeps running round trips, and returns the observed text. */
 async function runBeside(bystander: Bystander, run: (session: SeatbeltSession) => Promise<ExecutionOutcome>, describe: (outcome: ExecutionOutcome) => string): Promise<string> {
   const attackDone = run(bystander.target);
   await keepAnswering(bystander.neighbour, bystander.record, attackDone);
