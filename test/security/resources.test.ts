@@ -59,7 +59,7 @@ async function runBeside(bystander: Bystander, run: (session: SeatbeltSession) =
   await keepAnswering(bystander.neighbour, bystander.record, attackDone);
   bystander.outcome = await attackDone;
   const { rounds, worstMs } = bystander.record;
-  return `${describe(bystander.outcome)}; other session answered ${rounds} times, worst ${Math.round(worstMs)} ms`;
+  return `${describe(bystander.outcome)}; other session answered ${rounds} ${rounds === 1 ? "time" : "times"}, worst ${Math.round(worstMs)} ms`;
 }
 
 /** Checks that the neighbour's counter never skipped and that the target session still runs code. */
