@@ -7,7 +7,7 @@ export default defineConfig({
     // files at a time fit the two cores that CI has.
     maxWorkers: 2,
     testTimeout: 30_000,
-    reporters: ["default", "./test/support/summary-reporter.ts"],
+    reporters: ["default", "./test/support/escape-table-reporter.ts", "./test/support/summary-reporter.ts"],
     hookTimeout: 30_000,
   },
 });
