@@ -1,5 +1,6 @@
-import { Code, ConnectError } from "@connectrpc/connect";
+import { Code, type ConnectError } from "@connectrpc/connect";
 import { describe, expect, test } from "vitest";
+import { catchConnectError } from "../../../test/support/connect-errors.js";
 import { authenticate } from "./authenticate.js";
 import { parseTenantsFile } from "./tenants-file.js";
 import { createToken, hashToken } from "./token.js";
@@ -8,12 +9,7 @@ const TOKEN = "0123456789abcdef0123456789abcdef";
 const tenants = parseTenantsFile(JSON.stringify({ tenants: [{ name: "team-a", token_sha256: hashToken(TOKEN) }] }), "/t.json", undefined);
 
 function rejection(header: string | null): ConnectError {
-  try {
-    authenticate(header, tenants);
-  } catch (error) {
-    return ConnectError.from(error);
-  }
-  throw new Error("authenticate accepted the header");
+  return catchConnectError(() => authenticate(header, tenants));
 }
 
 describe("authenticate", () => {

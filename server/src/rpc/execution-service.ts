@@ -6,10 +6,11 @@ import type { Heartbeat } from "../sessions/heartbeat.js";
 import type { SessionRegistry } from "../sessions/registry.js";
 import { requireSession, toConnectError } from "./session-service.js";
 import { assertShellAllowed } from "./shell-permission.js";
-import { type TimeoutPolicy, validateExecute, validateSendInput } from "./validate.js";
+import { requireExecutionId } from "./session-id.js";
+import { type ExecutePolicy, validateExecute, validateSendInput } from "./validate.js";
 
 /** Settings of the execution handlers. */
-export interface ExecutionPolicy extends TimeoutPolicy {
+export interface ExecutionPolicy extends ExecutePolicy {
   /** Executions that may wait behind the running one on one session. */
   readonly maxQueuedExecutions: number;
 }
@@ -22,7 +23,7 @@ const MAX_UNSENT_INPUT_BYTES = 4 * 1024 * 1024;
 
 /** Returns the caller's execution; another tenant's gets the same NOT_FOUND as an unknown id. */
 function requireExecution(registry: SessionRegistry, id: string, context: HandlerContext) {
-  const found = registry.findExecution(id, context.values.get(TENANT_KEY).name);
+  const found = registry.findExecution(requireExecutionId(id), context.values.get(TENANT_KEY).name);
   if (found === undefined) {
     throw new ConnectError(`execution ${JSON.stringify(id)} not found; finished executions are kept only for a limited time`, Code.NotFound);
   }
