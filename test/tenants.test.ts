@@ -1,8 +1,10 @@
-import { mkdtemp, readdir, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, readdir, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
+import { fileURLToPath } from "node:url";
 import { Code, createClient } from "@connectrpc/connect";
+import { execa } from "execa";
 import { pino } from "pino";
 import { afterAll, beforeAll } from "vitest";
 import { type SeatbeltClient, createSeatbeltClient, createTransport } from "../client/src/index.js";
@@ -12,6 +14,9 @@ import type { SeatbeltServer } from "../server/src/server.js";
 import { rejectionOf } from "./support/connect-errors.js";
 import { describe, expect, startTestServer, test } from "./support/fixtures.js";
 import { type TestTenant, writeTenantsFile } from "./support/tenants.js";
+import { README_ADDRESS, getToolsEnv, readReadmeExample } from "./support/tools.js";
+
+const SERVER_MAIN = fileURLToPath(new URL("../server/dist/main.js", import.meta.url));
 
 const TEAM_A: TestTenant = { name: "team-a", token: "a".repeat(64), maxSessions: 2 };
 const TEAM_B: TestTenant = { name: "team-b", token: "b".repeat(64) };
@@ -117,6 +122,40 @@ describe("bearer tokens", () => {
     expect(everything).not.toContain(TEAM_A.token);
     expect(everything).not.toContain(TEAM_B.token);
     expect(everything).not.toContain("wrong-token-5678");
+  });
+});
+
+describe("token tools", () => {
+  test("README grpcurl block sends the token", async () => {
+    const mine = await teamA.createSession();
+    try {
+      const script = readReadmeExample("grpcurl-token").replaceAll(README_ADDRESS, new URL(server.url).host);
+      const run = await execa("bash", ["-euo", "pipefail", "-c", script], { env: { ...getToolsEnv(), SEATBELT_TOKEN: TEAM_A.token }, reject: false });
+
+      expect(run.stderr).toBe("");
+      expect(run.exitCode).toBe(0);
+      expect(run.stdout).toContain("seatbelt.v1.SessionService.ListSessions");
+      expect(run.stdout).toContain(mine.id);
+    } finally {
+      await mine.close();
+    }
+  });
+
+  test("token create makes a token that the server accepts", async () => {
+    const run = await execa("node", [SERVER_MAIN, "token", "create", "made"]);
+    const token = /^token: (\S+)$/m.exec(run.stdout)![1]!;
+    const entry = JSON.parse(/^tenants file entry: (.*)$/m.exec(run.stdout)![1]!) as unknown;
+    const dir = await mkdtemp(join(tmpdir(), "seatbelt-tenants-"));
+    const tenantsFile = join(dir, "tenants.json");
+    await writeFile(tenantsFile, JSON.stringify({ tenants: [entry] }));
+
+    const made = await startTestServer({ tenantsFile, warmPoolSize: 0 });
+    try {
+      expect((await createSeatbeltClient({ baseUrl: made.url, token }).getServerInfo()).tenant).toBe("made");
+      expect(await readFile(tenantsFile, "utf8")).not.toContain(token);
+    } finally {
+      await made.close();
+    }
   });
 });
 
