@@ -149,12 +149,12 @@ describe("token tools", () => {
     const tenantsFile = join(dir, "tenants.json");
     await writeFile(tenantsFile, JSON.stringify({ tenants: [entry] }));
 
-    const made = await startTestServer({ tenantsFile, warmPoolSize: 0 });
+    const generatedServer = await startTestServer({ tenantsFile, warmPoolSize: 0 });
     try {
-      expect((await createSeatbeltClient({ baseUrl: made.url, token }).getServerInfo()).tenant).toBe("made");
+      expect((await createSeatbeltClient({ baseUrl: generatedServer.url, token }).getServerInfo()).tenant).toBe("made");
       expect(await readFile(tenantsFile, "utf8")).not.toContain(token);
     } finally {
-      await made.close();
+      await generatedServer.close();
     }
   });
 });
@@ -259,10 +259,10 @@ describe("tenant isolation", () => {
 });
 
 describe("start-up checks", () => {
-  test("non-loopback host without authentication is refused before binding", async () => {
+  test("open host without authentication fails before binding", async () => {
     const stateDir = await mkdtemp(join(tmpdir(), "seatbelt-guard-"));
 
-    await expect(startTestServer({ host: "0.0.0.0", stateDir })).rejects.toThrow("refusing to listen on 0.0.0.0 without authentication");
+    await expect(startTestServer({ host: "0.0.0.0", stateDir })).rejects.toThrow("listening on 0.0.0.0 without authentication is not allowed");
     expect(await readdir(stateDir)).toEqual([]);
   });
 

@@ -8,7 +8,7 @@ import type { AccessDescription } from "../rpc/server-info-service.js";
 import { createAuthInterceptor } from "./authenticate.js";
 import { readTenantsFile } from "./tenants-file.js";
 
-/** How the server admits callers: its authentication interceptors and TLS options. */
+/** Authentication interceptors and TLS options of the server. */
 export interface Access {
   /** Interceptors to run after the logging one; empty without tokens. */
   readonly interceptors: readonly Interceptor[];

@@ -3,7 +3,7 @@ import { TENANT_KEY, type Tenant } from "./tenant.js";
 import type { TenantDirectory } from "./tenants-file.js";
 
 /**
- * Services that answer without a token: load balancers and orchestrators
+ * Services that serve calls without a token, because load balancers and orchestrators
  * probe health without credentials. Reflection is not listed, so a caller
  * needs a token even to list the API.
  */

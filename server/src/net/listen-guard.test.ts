@@ -22,7 +22,7 @@ describe("decideListen", () => {
     const decision = decideListen({ ...open, host: "0.0.0.0" });
 
     expect(decision.kind).toBe("reject");
-    expect(decision.kind === "reject" && decision.message).toContain("refusing to listen on 0.0.0.0 without authentication");
+    expect(decision.kind === "reject" && decision.message).toContain("listening on 0.0.0.0 without authentication is not allowed");
     expect(decision.kind === "reject" && decision.message).toContain("--insecure-no-auth");
   });
 

@@ -50,6 +50,6 @@ export function decideListen(settings: ListenSettings): ListenDecision {
   }
   return {
     kind: "reject",
-    message: `refusing to listen on ${settings.host} without authentication, because anyone who can reach the port could run code; set tenantsFile (bearer tokens) or tlsClientCaFile (client certificates), listen on 127.0.0.1, or pass --insecure-no-auth to accept the risk`,
+    message: `listening on ${settings.host} without authentication is not allowed, because anyone who can reach the port could run code; set tenantsFile (bearer tokens) or tlsClientCaFile (client certificates), listen on 127.0.0.1, or pass --insecure-no-auth to accept the risk`,
   };
 }

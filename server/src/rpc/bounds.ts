@@ -1,16 +1,16 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 
 /**
- * Longest session_id or execution_id accepted. Real ids have 16 characters
+ * Maximum length of a session_id or execution_id. Real ids have 16 characters
  * after their prefix; the cap keeps a huge id out of error messages and logs.
  * @default 128
  */
 export const MAX_ID_BYTES = 128;
-/** Longest path in a request, Linux's PATH_MAX. @default 4096 */
+/** Maximum length of a path in a request, Linux's PATH_MAX. @default 4096 */
 export const MAX_PATH_BYTES = 4096;
-/** Longest predefined profile name accepted before the lookup. @default 64 */
+/** Maximum length of a predefined profile name, checked before the lookup. @default 64 */
 export const MAX_PROFILE_NAME_BYTES = 64;
-/** Most words in a shell task's argv. @default 4096 */
+/** Maximum number of words in a shell task's argv. @default 4096 */
 export const MAX_ARGV_ENTRIES = 4096;
 
 /**
