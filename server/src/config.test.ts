@@ -15,7 +15,7 @@ describe("resolveConfig", () => {
   });
 
   test("maxCodeBytes above its ceiling is rejected", () => {
-    expect(() => resolveConfig({ maxCodeBytes: 9 * 1024 * 1024 })).toThrow();
+    expect(() => resolveConfig({ maxCodeBytes: 9 * 1024 * 1024 })).toThrow("8388608");
   });
 
   test("access settings default to loopback without TLS", () => {
