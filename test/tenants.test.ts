@@ -7,7 +7,7 @@ import { Code, createClient } from "@connectrpc/connect";
 import { execa } from "execa";
 import { pino } from "pino";
 import { afterAll, beforeAll } from "vitest";
-import { type SeatbeltClient, createSeatbeltClient, createTransport } from "../client/src/index.js";
+import { AuthenticationError, type SeatbeltClient, createSeatbeltClient, createTransport } from "../client/src/index.js";
 import { Health } from "../server/src/gen/grpc/health/v1/health_pb.js";
 import { ServerReflection } from "../server/src/gen/grpc/reflection/v1/reflection_pb.js";
 import type { SeatbeltServer } from "../server/src/server.js";
@@ -49,6 +49,7 @@ describe("bearer tokens", () => {
   test("call without a token is unauthenticated", async () => {
     const error = await rejectionOf(createSeatbeltClient({ baseUrl: server.url }).listSessions());
 
+    expect(error).toBeInstanceOf(AuthenticationError);
     expect(error.code).toBe(Code.Unauthenticated);
     expect(error.rawMessage).toContain("missing authorization header");
   });
