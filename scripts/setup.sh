@@ -11,6 +11,8 @@ if [ "$(uname -s)" = Linux ]; then
   command -v bwrap >/dev/null 2>&1 || missing+=(bubblewrap)
   [ -x /usr/bin/python3 ] || missing+=(python3)
   /usr/bin/python3 -c 'import numpy' >/dev/null 2>&1 || missing+=(python3-numpy)
+  # The TLS tests create their certificates with openssl.
+  command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 fi
 if [ "${#missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then

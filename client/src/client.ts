@@ -1,5 +1,5 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
-import { type Client, type Transport, createClient } from "@connectrpc/connect";
+import { type Client, type Interceptor, type Transport, createClient } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
 import { call } from "./call.js";
 import { type ExecuteResponse, ExecutionService } from "./gen/seatbelt/v1/execution_pb.js";
@@ -12,10 +12,30 @@ import { SeatbeltSession } from "./session.js";
 export type Protocol = "grpc" | "connect" | "grpc-web";
 
 export interface SeatbeltClientOptions {
-  /** Server address, such as "http://127.0.0.1:50051". */
+  /** Server address, such as "http://127.0.0.1:50051", or "https://..." for a server with TLS. */
   readonly baseUrl: string;
   /** @default "grpc" */
   readonly protocol?: Protocol;
+  /** Bearer token of a server with tenants, sent as "authorization: Bearer <token>" on every call. */
+  readonly token?: string;
+  /** TLS settings for an https baseUrl; unset trusts the system's CAs and sends no client certificate. */
+  readonly tls?: TlsOptions;
+}
+
+/** Certificates of a TLS connection, as PEM text or bytes. */
+export interface TlsOptions {
+  /** CA certificates that the server's certificate must chain to; unset uses Node's default CAs. */
+  readonly ca?: string | Buffer;
+  /** Client certificate, for a server that requires one (mutual TLS). */
+  readonly cert?: string | Buffer;
+  /** Private key of `cert`. */
+  readonly key?: string | Buffer;
+}
+
+/** Settings of a transport besides its address and protocol. */
+export interface TransportOptions {
+  readonly token?: string | undefined;
+  readonly tls?: TlsOptions | undefined;
 }
 
 /** Options of every call. */
@@ -46,12 +66,22 @@ export type CreateSessionOptions = MessageInitShape<typeof CreateSessionRequestS
  */
 const STREAM_WINDOW_BYTES = 8 * 1024 * 1024;
 
-/** Returns a transport for the protocol, over HTTP/2 without TLS. */
-export function createTransport(baseUrl: string, protocol: Protocol = "grpc"): Transport {
+/** Returns an interceptor that adds the bearer token to every call. */
+function withToken(token: string): Interceptor {
+  return (next) => (request) => {
+    request.header.set("authorization", `Bearer ${token}`);
+    return next(request);
+  };
+}
+
+/** Returns a transport for the protocol over HTTP/2, with TLS when baseUrl starts with https. */
+export function createTransport(baseUrl: string, protocol: Protocol = "grpc", transportOptions: TransportOptions = {}): Transport {
+  const { token, tls } = transportOptions;
   const options = {
     baseUrl,
     httpVersion: "2" as const,
-    nodeOptions: { settings: { initialWindowSize: STREAM_WINDOW_BYTES } },
+    nodeOptions: { settings: { initialWindowSize: STREAM_WINDOW_BYTES }, ...tls },
+    interceptors: token === undefined ? [] : [withToken(token)],
     // Output is mostly small chunks on fast links, where compressing each
     // one costs more time than it saves.
     acceptCompression: [],
@@ -77,7 +107,7 @@ export class SeatbeltClient {
   readonly serverInfo: Client<typeof ServerInfoService>;
 
   constructor(options: SeatbeltClientOptions) {
-    const transport = createTransport(options.baseUrl, options.protocol);
+    const transport = createTransport(options.baseUrl, options.protocol, { token: options.token, tls: options.tls });
     this.sessions = createClient(SessionService, transport);
     this.executions = createClient(ExecutionService, transport);
     this.serverInfo = createClient(ServerInfoService, transport);

@@ -47,6 +47,9 @@ export class UnavailableError extends SeatbeltError {
 /** The request has an invalid or missing value. */
 export class InvalidRequestError extends SeatbeltError {
 }
+/** The server requires a bearer token, and the call sent none or one that no tenant has. */
+export class AuthenticationError extends SeatbeltError {
+}
 /**
  * The call does not fit the state of the session, execution or server, or
  * the session's profile: for example the session has failed, the execution
@@ -86,7 +89,7 @@ export const ERROR_TABLE: Readonly<Record<Code, { readonly errorClass: ErrorClas
   [Code.Internal]: { errorClass: ServerError, hint: "the server failed; its log has the details" },
   [Code.Unavailable]: { errorClass: UnavailableError, hint: "the server is unreachable, shutting down, or could not start a sandbox; check the address and that the server runs, then retry" },
   [Code.DataLoss]: { errorClass: ServerError, hint: "data was lost on the server; its log has the details" },
-  [Code.Unauthenticated]: { errorClass: InvalidRequestError, hint: "send the credentials that the server or its proxy expects" },
+  [Code.Unauthenticated]: { errorClass: AuthenticationError, hint: "send a valid bearer token with the client's token option (SEATBELT_TOKEN for the seatbelt CLI), or the credentials that a proxy in front of the server expects" },
 };
 
 /** Converts any error of a call into the SeatbeltError subclass of its code; other SeatbeltErrors pass through. */

@@ -7,6 +7,8 @@ export {
   type Protocol,
   type SeatbeltClientOptions,
   type StreamOutputOptions,
+  type TlsOptions,
+  type TransportOptions,
 } from "./client.js";
 export { Code } from "@connectrpc/connect";
 export * from "./errors.js";

@@ -72,6 +72,10 @@ export const DEFAULT_MAX_OPEN_FILES = 65_536;
 export const DEFAULT_FILE_SIZE_BYTES = 1024 ** 3;
 /** @default 16 GiB */
 export const DEFAULT_MAX_FILE_SIZE_BYTES = 16 * 1024 ** 3;
+/** Largest Python code or shell command of one execution. @default 1 MiB */
+export const DEFAULT_MAX_CODE_BYTES = 1024 * 1024;
+/** Largest maxCodeBytes accepted, well below the 16 MiB that the server reads of one request. @default 8 MiB */
+export const MAX_MAX_CODE_BYTES = 8 * 1024 * 1024;
 
 const limitValue = z.number().int().nonnegative();
 
@@ -176,7 +180,14 @@ export const ServerConfigSchema = z
     defaultFileSizeBytes: limitValue.default(DEFAULT_FILE_SIZE_BYTES).describe("largest file that a process of a session whose request sets none may write, in bytes; 0 for unlimited"),
     maxFileSizeBytes: limitValue.default(DEFAULT_MAX_FILE_SIZE_BYTES).describe("largest file-size limit that a session may request, in bytes; 0 for no maximum"),
     metricsHost: z.string().min(1).default(DEFAULT_HOST).describe("address of the Prometheus metrics endpoint"),
-    metricsPort: z.number().int().min(0).max(65_535).optional().describe("port of the Prometheus metrics endpoint (GET /metrics), 0 for any free port; unset serves no metrics"),
+    metricsPort: z.number().int().min(0).max(65_535).optional().describe("port of the Prometheus metrics endpoint (GET /metrics), 0 for any free port; unset serves no metrics; it has no authentication"),
+    tenantsFile: z.string().min(1).optional().describe('JSON file of tenants and the SHA-256 of their bearer tokens; when set, every RPC but health checks needs "authorization: Bearer TOKEN"'),
+    tenantMaxSessions: z.number().int().positive().optional().describe("sessions that one tenant may have at once when its entry in the tenants file sets no max_sessions; unset leaves only maxSessions"),
+    insecureNoAuth: z.boolean().default(false).describe("allow listening on an address other than loopback without tokens or client certificates; anyone who can reach the port can then run code"),
+    tlsCertFile: z.string().min(1).optional().describe("PEM certificate chain of the server; with tlsKeyFile, the server speaks only TLS"),
+    tlsKeyFile: z.string().min(1).optional().describe("PEM private key of tlsCertFile"),
+    tlsClientCaFile: z.string().min(1).optional().describe("PEM certificates of the CAs that sign client certificates; when set, every connection needs a client certificate (mutual TLS)"),
+    maxCodeBytes: z.number().int().positive().max(MAX_MAX_CODE_BYTES).default(DEFAULT_MAX_CODE_BYTES).describe("largest Python code or shell command of one execution, in bytes"),
   })
   .strict();
 
@@ -188,6 +199,12 @@ export function resolveConfig(input: ServerConfigInput = {}): ServerConfig {
   const config = ServerConfigSchema.parse(input);
   if (config.defaultOutputBytes > config.maxOutputBytes) {
     throw new Error(`defaultOutputBytes (${config.defaultOutputBytes}) is above maxOutputBytes (${config.maxOutputBytes})`);
+  }
+  if ((config.tlsCertFile === undefined) !== (config.tlsKeyFile === undefined)) {
+    throw new Error("tlsCertFile and tlsKeyFile must be set together");
+  }
+  if (config.tlsClientCaFile !== undefined && config.tlsCertFile === undefined) {
+    throw new Error("tlsClientCaFile needs tlsCertFile and tlsKeyFile, because client certificates are checked only over TLS");
   }
   if (config.sandboxUid === undefined && isRoot()) {
     config.sandboxUid = DEFAULT_SANDBOX_ID;

@@ -10,7 +10,7 @@ export type AdmitConnection = (socket: net.Socket) => Promise<boolean>;
 
 type Handler = (request: http.IncomingMessage | http2.Http2ServerRequest, response: http.ServerResponse | http2.Http2ServerResponse) => void;
 
-/** A listener that serves HTTP/1.1 and HTTP/2 without TLS on one port. */
+/** A listener that serves HTTP/1.1 and HTTP/2 on one port, with TLS or without. */
 export interface DualProtocolListener {
   readonly server: net.Server;
   /**
@@ -26,11 +26,12 @@ export interface DualProtocolListener {
  * it starts with the HTTP/2 preface, else to its HTTP/1.1 server. gRPC needs
  * HTTP/2; curl, browsers and many proxies speak HTTP/1.1 to the Connect and
  * gRPC-Web protocols. Node's `allowHTTP1` does this only with TLS, because it
- * relies on ALPN.
+ * relies on ALPN, so with `tls` every connection goes to one secure HTTP/2
+ * server with `allowHTTP1`, and ALPN picks the version.
  */
-export function createDualProtocolListener(handler: Handler, admit?: AdmitConnection): DualProtocolListener {
+export function createDualProtocolListener(handler: Handler, admit?: AdmitConnection, tls?: http2.SecureServerOptions): DualProtocolListener {
   const http1Server = http.createServer(handler);
-  const http2Server = http2.createServer(handler);
+  const http2Server = tls === undefined ? http2.createServer(handler) : http2.createSecureServer(tls, handler);
   const sessions = new Set<http2.ServerHttp2Session>();
   http2Server.on("session", (session) => {
     sessions.add(session);
@@ -54,6 +55,11 @@ export function createDualProtocolListener(handler: Handler, admit?: AdmitConnec
     );
   });
   const route = (socket: net.Socket) => {
+    if (tls !== undefined) {
+      // The TLS server wraps the socket and does the handshake itself.
+      http2Server.emit("connection", socket);
+      return;
+    }
     socket.once("data", (chunk: Buffer) => {
       socket.pause();
       socket.unshift(chunk);

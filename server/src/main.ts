@@ -1,11 +1,29 @@
 import { ZodError } from "zod";
 import { SettingsError } from "./cli/check-settings.js";
 import { formatServerHelp, parseServerArgs } from "./cli/server-args.js";
+import { runTokenCommand } from "./cli/token-command.js";
 import type { ServerConfigInput } from "./config.js";
 import { createLogger } from "./logger.js";
 import { startServer } from "./server.js";
 
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) {
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
 async function main(): Promise<void> {
+  if (process.argv[2] === "token") {
+    const result = await runTokenCommand(process.argv.slice(3), readStdin);
+    if (result.exitCode === 0) {
+      process.stdout.write(result.stdout);
+    } else {
+      process.stderr.write(result.stderr);
+    }
+    process.exit(result.exitCode);
+  }
   let input: ServerConfigInput;
   try {
     const args = parseServerArgs(process.argv.slice(2), process.env);

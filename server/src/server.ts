@@ -4,6 +4,7 @@ import { basename, join } from "node:path";
 import { create } from "@bufbuild/protobuf";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { Logger } from "pino";
+import { prepareAccess } from "./auth/access.js";
 import { type ServerConfig, type ServerConfigInput, resolveConfig } from "./config.js";
 import { ExecutionService } from "./gen/seatbelt/v1/execution_pb.js";
 import { ServerInfoService } from "./gen/seatbelt/v1/server_info_pb.js";
@@ -45,7 +46,7 @@ const MAX_REQUEST_MESSAGE_BYTES = 16 * 1024 * 1024;
 
 /** A running Seatbelt server. */
 export interface SeatbeltServer {
-  /** Base URL for clients, such as "http://127.0.0.1:50051". */
+  /** Base URL for clients, such as "http://127.0.0.1:50051", or "https://..." with TLS. */
   readonly url: string;
   readonly port: number;
   readonly config: ServerConfig;
@@ -125,6 +126,7 @@ async function createWarmPool(
 export async function startServer(input: ServerConfigInput = {}, logger?: Logger): Promise<SeatbeltServer> {
   const config = resolveConfig(input);
   const log = logger ?? createLogger(config.logLevel);
+  const access = await prepareAccess(config, log);
 
   const { instanceDir, runtimeDir, workspacesDir, emptyFile } = await prepareInstanceDirs(config, log);
   const backend = await BubblewrapBackend.detect({
@@ -173,14 +175,15 @@ export async function startServer(input: ServerConfigInput = {}, logger?: Logger
   const [version, profiles] = await Promise.all([readVersion(), describeProfiles()]);
   let health: HealthStatus | undefined;
   const handler = connectNodeAdapter({
-    interceptors: [createRpcInterceptor(log)],
+    // The logging interceptor comes first, so that it logs rejected tokens too.
+    interceptors: [createRpcInterceptor(log), ...access.interceptors],
     // Refuses a larger message before reading it, so a huge request cannot
     // fill the server's memory before validation rejects it.
     readMaxBytes: MAX_REQUEST_MESSAGE_BYTES,
     routes(router) {
       router.service(SessionService, createSessionService(registry, backend, sessionPolicy));
       router.service(ExecutionService, createExecutionService(registry, config, heartbeat));
-      router.service(ServerInfoService, createServerInfoService({ version, backend, profiles, defaultPython: config.python, config, limits: limitEnforcer.describe(), securityLayers }));
+      router.service(ServerInfoService, createServerInfoService({ version, backend, profiles, defaultPython: config.python, config, limits: limitEnforcer.describe(), securityLayers, access: access.description }));
       health = registerOperationalServices(router);
     },
   });
@@ -189,7 +192,7 @@ export async function startServer(input: ServerConfigInput = {}, logger?: Logger
     config.sandboxUid === undefined
       ? undefined
       : rejectSandboxPeers(config.sandboxUid, (ends) => log.warn(ends, "rejected a connection from the sandbox user"));
-  const listener = createDualProtocolListener(handler, admit);
+  const listener = createDualProtocolListener(handler, admit, access.tls);
   const { server } = listener;
   let metrics: MetricsServer | undefined;
   try {
@@ -217,7 +220,7 @@ export async function startServer(input: ServerConfigInput = {}, logger?: Logger
   registry.start();
   const { port } = server.address() as AddressInfo;
   const host = config.host.includes(":") ? `[${config.host}]` : config.host;
-  log.info({ host: config.host, port, backend: backend.status }, "server listening");
+  log.info({ host: config.host, port, backend: backend.status, ...access.description }, "server listening");
 
   let closing: Promise<void> | undefined;
   const close = () => {
@@ -235,5 +238,5 @@ export async function startServer(input: ServerConfigInput = {}, logger?: Logger
     return closing;
   };
 
-  return { url: `http://${host}:${port}`, port, config, registry, backend, limitEnforcer, warmPool, metrics, close };
+  return { url: `${access.tls === undefined ? "http" : "https"}://${host}:${port}`, port, config, registry, backend, limitEnforcer, warmPool, metrics, close };
 }

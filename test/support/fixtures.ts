@@ -1,12 +1,13 @@
+import type { Logger } from "pino";
 import { test as base } from "vitest";
 import { type SeatbeltClient, type SeatbeltSession, createSeatbeltClient } from "../../client/src/index.js";
 import { type SeatbeltServer, startServer } from "../../server/src/server.js";
 import type { ServerConfigInput } from "../../server/src/config.js";
 
-/** Starts a real server on a free loopback port, with real bubblewrap sandboxes. */
-export async function startTestServer(config: ServerConfigInput = {}): Promise<SeatbeltServer> {
+/** Starts a real server on a free loopback port, with real bubblewrap sandboxes; `logger` replaces the silent default. */
+export async function startTestServer(config: ServerConfigInput = {}, logger?: Logger): Promise<SeatbeltServer> {
   const logLevel = (process.env.SEATBELT_TEST_LOG_LEVEL ?? "silent") as ServerConfigInput["logLevel"];
-  return startServer({ port: 0, logLevel, ...config });
+  return startServer({ port: 0, logLevel, ...config }, logger);
 }
 
 interface Fixtures {

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { Code } from "@connectrpc/connect";
 import { parseArgs } from "node:util";
-import { createSeatbeltClient } from "../client.js";
+import { type SeatbeltClientOptions, createSeatbeltClient } from "../client.js";
 import { SeatbeltError } from "../errors.js";
 import { SessionState } from "../gen/seatbelt/v1/session_pb.js";
 import { EXIT_FAILURE, EXIT_USAGE, createPaint } from "./output.js";
@@ -23,7 +23,12 @@ Commands:
   delete SESSION_ID...  delete sessions
 
 Options:
-  --url URL             server address (env SEATBELT_URL; default ${DEFAULT_URL})
+  --url URL             server address, https://... for TLS (env SEATBELT_URL; default ${DEFAULT_URL})
+  --token-file FILE     read the bearer token from FILE; the token itself comes from env SEATBELT_TOKEN
+                        when this is unset, so it never shows in the process list
+  --ca FILE             PEM CA certificates that the server's certificate must chain to (env SEATBELT_CA)
+  --cert FILE           PEM client certificate, for a server that requires one (env SEATBELT_CERT)
+  --key FILE            PEM private key of --cert (env SEATBELT_KEY)
   --session ID          run in this existing session instead of a new one
   --keep                keep the new session and print its id, instead of deleting it
   -f, --file FILE       python: read the code from FILE ("-" for stdin)
@@ -32,6 +37,10 @@ Options:
 
 const OPTIONS = {
   url: { type: "string" },
+  "token-file": { type: "string" },
+  ca: { type: "string" },
+  cert: { type: "string" },
+  key: { type: "string" },
   session: { type: "string" },
   keep: { type: "boolean" },
   file: { type: "string", short: "f" },
@@ -54,7 +63,7 @@ async function readStream(stream: NodeJS.ReadableStream): Promise<string> {
  * `seatbelt shell ls -la` passes -la to ls.
  */
 function splitShellArgs(args: readonly string[]): { options: string[]; command: string[] } {
-  const valued = new Set(["--url", "--session", "--file", "-f"]);
+  const valued = new Set(["--url", "--token-file", "--ca", "--cert", "--key", "--session", "--file", "-f"]);
   let index = 0;
   while (index < args.length && args[index]!.startsWith("-")) {
     index += valued.has(args[index]!) ? 2 : 1;
@@ -76,7 +85,7 @@ async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
 
-  const client = createSeatbeltClient({ baseUrl: values.url ?? process.env.SEATBELT_URL ?? DEFAULT_URL });
+  const client = createSeatbeltClient({ baseUrl: values.url ?? process.env.SEATBELT_URL ?? DEFAULT_URL, ...(await readCredentials(values, process.env)) });
   const terminal: Terminal = { stdout: process.stdout, stderr: process.stderr, paintError: createPaint(process.stderr, process.env) };
   const cancel = new AbortController();
   process.once("SIGINT", () => cancel.abort());
@@ -123,6 +132,33 @@ async function main(argv: readonly string[]): Promise<number> {
     default:
       throw new UsageError(`unknown command ${JSON.stringify(commandName)}; run seatbelt --help for the list`);
   }
+}
+
+/** Reads the token and TLS files that the options or environment variables name. */
+async function readCredentials(values: { "token-file"?: string; ca?: string; cert?: string; key?: string }, env: NodeJS.ProcessEnv): Promise<Pick<SeatbeltClientOptions, "token" | "tls">> {
+  const { readFile } = await import("node:fs/promises");
+  const read = async (path: string | undefined, what: string): Promise<Buffer | undefined> => {
+    if (path === undefined || path === "") {
+      return undefined;
+    }
+    try {
+      return await readFile(path);
+    } catch (error) {
+      throw new UsageError(`failed to read the ${what} ${path}: ${(error as Error).message}`);
+    }
+  };
+  const tokenFile = await read(values["token-file"], "token file");
+  const token = tokenFile?.toString("utf8").trim() ?? env.SEATBELT_TOKEN;
+  const [ca, cert, key] = await Promise.all([
+    read(values.ca ?? env.SEATBELT_CA, "CA file"),
+    read(values.cert ?? env.SEATBELT_CERT, "client certificate"),
+    read(values.key ?? env.SEATBELT_KEY, "client key"),
+  ]);
+  if ((cert === undefined) !== (key === undefined)) {
+    throw new UsageError("--cert and --key must be given together");
+  }
+  const tls = ca === undefined && cert === undefined ? undefined : { ca, cert, key };
+  return { ...(token === undefined || token === "" ? {} : { token }), ...(tls === undefined ? {} : { tls }) };
 }
 
 /** Lets global options such as --url come before the command name. */

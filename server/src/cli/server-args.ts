@@ -14,6 +14,7 @@ export type ServerArgs = { readonly help: true; readonly text: string } | { read
 export function formatServerHelp(settings: readonly Setting[] = listSettings(ServerConfigSchema)): string {
   return [
     "Usage: seatbelt-server [options]",
+    "       seatbelt-server token create [NAME]   (see seatbelt-server token --help)",
     "",
     "Serves sandboxed Python and shell sessions over gRPC, gRPC-Web and Connect.",
     "Each setting comes from its flag, else its environment variable, else the",

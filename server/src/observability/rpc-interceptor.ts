@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { Code, ConnectError, type Interceptor, type StreamResponse } from "@connectrpc/connect";
 import type { Logger } from "pino";
+import { TENANT_KEY } from "../auth/tenant.js";
 import { recordRpc, recordStreamedBytes } from "./metrics.js";
 
 /** Header that carries a caller's request id; the server makes one when it is missing. */
@@ -65,8 +66,8 @@ function codeName(code: Code | undefined): string {
 
 /**
  * Creates a server interceptor that writes one JSON log line per RPC when it
- * ends, with its request id, procedure, status code, duration and the
- * session and execution ids its messages carry, and counts RPCs and streamed
+ * ends, with its request id, procedure, tenant, status code, duration and
+ * the session and execution ids its messages carry, and counts RPCs and streamed
  * output bytes in the metrics. The request id is sent back in the response
  * header x-request-id.
  */
@@ -82,7 +83,9 @@ export function createRpcInterceptor(logger: Logger): Interceptor {
     const finish = (error: unknown) => {
       const code = error === undefined ? undefined : ConnectError.from(error).code;
       recordRpc(procedure, codeName(code));
-      const fields = { requestId, procedure, code: codeName(code), durationMs: Math.round(performance.now() - started), ...ids, ...(request.stream ? { messagesSent } : {}) };
+      // A caller whose token was rejected has no tenant; the default would name the anonymous one.
+      const tenant = code === Code.Unauthenticated ? undefined : request.contextValues.get(TENANT_KEY).name;
+      const fields = { requestId, procedure, tenant, code: codeName(code), durationMs: Math.round(performance.now() - started), ...ids, ...(request.stream ? { messagesSent } : {}) };
       if (code === undefined || code === Code.Canceled) {
         logger.info(fields, "rpc finished");
       } else if (code === Code.Internal || code === Code.Unknown || code === Code.DataLoss) {

@@ -1,14 +1,16 @@
 import { Code, ConnectError, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
+import { TENANT_KEY } from "../auth/tenant.js";
 import type { ExecutionService } from "../gen/seatbelt/v1/execution_pb.js";
 import { SessionState } from "../gen/seatbelt/v1/session_pb.js";
 import type { Heartbeat } from "../sessions/heartbeat.js";
 import type { SessionRegistry } from "../sessions/registry.js";
 import { requireSession, toConnectError } from "./session-service.js";
 import { assertShellAllowed } from "./shell-permission.js";
-import { type TimeoutPolicy, validateExecute, validateSendInput } from "./validate.js";
+import { requireExecutionId } from "./session-id.js";
+import { type ExecutePolicy, validateExecute, validateSendInput } from "./validate.js";
 
 /** Settings of the execution handlers. */
-export interface ExecutionPolicy extends TimeoutPolicy {
+export interface ExecutionPolicy extends ExecutePolicy {
   /** Executions that may wait behind the running one on one session. */
   readonly maxQueuedExecutions: number;
 }
@@ -19,8 +21,9 @@ export interface ExecutionPolicy extends TimeoutPolicy {
  */
 const MAX_UNSENT_INPUT_BYTES = 4 * 1024 * 1024;
 
-function requireExecution(registry: SessionRegistry, id: string) {
-  const found = registry.findExecution(id);
+/** Returns the caller's execution; another tenant's gets the same NOT_FOUND as an unknown id. */
+function requireExecution(registry: SessionRegistry, id: string, context: HandlerContext) {
+  const found = registry.findExecution(requireExecutionId(id), context.values.get(TENANT_KEY).name);
   if (found === undefined) {
     throw new ConnectError(`execution ${JSON.stringify(id)} not found; finished executions are kept only for a limited time`, Code.NotFound);
   }
@@ -53,7 +56,7 @@ export function createExecutionService(registry: SessionRegistry, policy: Execut
       } catch (error) {
         throw toConnectError(error);
       }
-      const session = requireSession(registry, request.sessionId);
+      const session = requireSession(registry, request.sessionId, context);
       if (session.state === SessionState.FAILED) {
         throw new ConnectError(`session ${session.id} has failed because its sandbox could not be restarted; restart or delete it`, Code.FailedPrecondition);
       }
@@ -81,16 +84,16 @@ export function createExecutionService(registry: SessionRegistry, policy: Execut
       }
     },
     async *streamOutput(request, context) {
-      const found = requireExecution(registry, request.executionId);
+      const found = requireExecution(registry, request.executionId, context);
       yield* found.execution.follow(request.fromSeq, context.signal, heartbeat);
     },
-    cancelExecution(request) {
-      const found = requireExecution(registry, request.executionId);
+    cancelExecution(request, context) {
+      const found = requireExecution(registry, request.executionId, context);
       return { cancelled: found.session.stop(found.execution, "cancel") };
     },
-    sendInput(request) {
+    sendInput(request, context) {
       validateSendInput(request);
-      const { execution, session } = requireExecution(registry, request.executionId);
+      const { execution, session } = requireExecution(registry, request.executionId, context);
       if (execution.phase === "finished") {
         throw new ConnectError(`execution ${execution.id} has finished, so it reads no more input`, Code.FailedPrecondition);
       }

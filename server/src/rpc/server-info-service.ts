@@ -1,6 +1,7 @@
 import { release } from "node:os";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { ServiceImpl } from "@connectrpc/connect";
+import { TENANT_KEY } from "../auth/tenant.js";
 import type { ServerConfig } from "../config.js";
 import type { ExecutionPolicySchema, ServerInfoService } from "../gen/seatbelt/v1/server_info_pb.js";
 import type { BubblewrapBackend } from "../sandbox/bubblewrap/backend.js";
@@ -16,6 +17,14 @@ export interface ServerInfoOptions {
   readonly config: ServerConfig;
   readonly limits: readonly LimitDescription[];
   readonly securityLayers: readonly SecurityLayerDescription[];
+  readonly access: AccessDescription;
+}
+
+/** How callers authenticate and whether the connection is encrypted. */
+export interface AccessDescription {
+  readonly tokensRequired: boolean;
+  readonly tls: boolean;
+  readonly clientCertificatesRequired: boolean;
 }
 
 /** Describes the server's timeouts, output and session limits. */
@@ -41,7 +50,8 @@ function describePolicy(config: ServerConfig): MessageInitShape<typeof Execution
 export function createServerInfoService(options: ServerInfoOptions): ServiceImpl<typeof ServerInfoService> {
   const { backend } = options;
   return {
-    getServerInfo() {
+    getServerInfo(_request, context) {
+      const tenant = context.values.get(TENANT_KEY);
       const bubblewrap = { ...backend.status, selected: backend.status.available };
       const sandboxExec = {
         name: "sandbox-exec",
@@ -59,6 +69,9 @@ export function createServerInfoService(options: ServerInfoOptions): ServiceImpl
         executionPolicy: describePolicy(options.config),
         limits: [...options.limits],
         securityLayers: [...options.securityLayers],
+        ...options.access,
+        tenant: tenant.name,
+        tenantMaxSessions: tenant.maxSessions ?? 0,
       };
     },
   };

@@ -1,4 +1,5 @@
-import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
+import { Code, ConnectError, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
+import { TENANT_KEY } from "../auth/tenant.js";
 import type { CreateSessionRequest, SessionService } from "../gen/seatbelt/v1/session_pb.js";
 import { type ProfilePolicy, resolveProfileSettings } from "../profiles/resolve-request.js";
 import type { BubblewrapBackend } from "../sandbox/bubblewrap/backend.js";
@@ -11,13 +12,21 @@ import { toSessionMessage } from "./convert.js";
 import { type SessionPolicy, validateCreateSession } from "./validate.js";
 import { requireSessionId } from "./session-id.js";
 
-/** Returns the session, or throws INVALID_ARGUMENT for an empty id and NOT_FOUND for an unknown one. */
-export function requireSession(registry: SessionRegistry, id: string): Session {
-  const session = registry.get(requireSessionId(id));
+/**
+ * Returns the caller's session, or throws INVALID_ARGUMENT for an empty id
+ * and NOT_FOUND for an unknown one. Another tenant's session gets the very
+ * same NOT_FOUND, so its existence does not leak.
+ */
+export function requireSession(registry: SessionRegistry, id: string, context: HandlerContext): Session {
+  const session = registry.get(requireSessionId(id), context.values.get(TENANT_KEY).name);
   if (session === undefined) {
-    throw new ConnectError(`session ${JSON.stringify(id)} not found; it may have been deleted`, Code.NotFound);
+    throw sessionNotFound(id);
   }
   return session;
+}
+
+function sessionNotFound(id: string): ConnectError {
+  return new ConnectError(`session ${JSON.stringify(id)} not found; it may have been deleted`, Code.NotFound);
 }
 
 /**
@@ -60,34 +69,36 @@ export async function resolveNewSessionOptions(request: CreateSessionRequest, po
 /** Handlers of seatbelt.v1.SessionService. */
 export function createSessionService(registry: SessionRegistry, backend: BubblewrapBackend, policy: SessionPolicy & ProfilePolicy): ServiceImpl<typeof SessionService> {
   return {
-    async createSession(request) {
+    async createSession(request, context) {
       const options = validateCreateSession(request, policy);
       if (!backend.status.available) {
         throw new ConnectError(`no sandbox backend works on this host, so no code can run: ${backend.status.reason}`, Code.FailedPrecondition);
       }
       let session: Session;
       try {
-        session = await registry.create(await resolveNewSessionOptions(request, policy));
+        session = await registry.create(await resolveNewSessionOptions(request, policy), context.values.get(TENANT_KEY));
       } catch (error) {
         throw toConnectError(error);
       }
       return { session: toSessionMessage(session) };
     },
-    getSession(request) {
-      return { session: toSessionMessage(requireSession(registry, request.sessionId)) };
+    getSession(request, context) {
+      return { session: toSessionMessage(requireSession(registry, request.sessionId, context)) };
     },
-    listSessions() {
-      return { sessions: registry.list().map(toSessionMessage) };
+    listSessions(_request, context) {
+      return { sessions: registry.list(context.values.get(TENANT_KEY).name).map(toSessionMessage) };
     },
-    async deleteSession(request) {
-      const session = await registry.delete(requireSessionId(request.sessionId));
+    async deleteSession(request, context) {
+      // Checked first, so that only the owner can delete; the delete itself
+      // still returns undefined when an expiry or another call won the race.
+      const session = await registry.delete(requireSession(registry, request.sessionId, context).id);
       if (session === undefined) {
-        throw new ConnectError(`session ${JSON.stringify(request.sessionId)} not found; it may have been deleted`, Code.NotFound);
+        throw sessionNotFound(request.sessionId);
       }
       return { session: toSessionMessage(session) };
     },
-    async restartSession(request) {
-      const session = requireSession(registry, request.sessionId);
+    async restartSession(request, context) {
+      const session = requireSession(registry, request.sessionId, context);
       try {
         registry.assertOpen();
         await session.restart(request.clearWorkspace);

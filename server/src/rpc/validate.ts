@@ -1,5 +1,5 @@
 import { Code, ConnectError } from "@connectrpc/connect";
-import { DEFAULT_MAX_OUTPUT_BYTES, DEFAULT_OUTPUT_BYTES } from "../config.js";
+import { DEFAULT_MAX_CODE_BYTES, DEFAULT_MAX_OUTPUT_BYTES, DEFAULT_OUTPUT_BYTES } from "../config.js";
 import type { ExecuteRequest, SendInputRequest } from "../gen/seatbelt/v1/execution_pb.js";
 import type { CreateSessionRequest, Limits } from "../gen/seatbelt/v1/session_pb.js";
 import type { Task } from "../sessions/execution.js";
@@ -8,7 +8,8 @@ import { DEFAULT_PROFILE_NAME, PREDEFINED_PROFILE_NAMES, isPredefinedProfile } f
 import type { ProfileSettings } from "../profiles/resolve-request.js";
 import { MAX_PROFILE_BYTES, type ProfileSource } from "../profiles/sources.js";
 import type { SessionLimits } from "../sandbox/limits/session-limits.js";
-import { requireSessionId } from "./session-id.js";
+import { MAX_ARGV_ENTRIES, MAX_PATH_BYTES, MAX_PROFILE_NAME_BYTES, assertMaxBytes, assertMaxEntries } from "./bounds.js";
+import { requireExecutionId, requireSessionId } from "./session-id.js";
 
 /** Maximum length of an environment variable name. @default 256 */
 export const MAX_ENV_NAME_BYTES = 256;
@@ -16,8 +17,8 @@ export const MAX_ENV_NAME_BYTES = 256;
 export const MAX_ENV_VALUE_BYTES = 32 * 1024;
 /** Most environment variables accepted in one request. @default 256 */
 export const MAX_ENV_ENTRIES = 256;
-/** Largest Python code or shell command accepted. @default 1 MiB */
-export const MAX_CODE_BYTES = 1024 * 1024;
+/** Largest Python code or shell command accepted when the policy sets no maxCodeBytes. @default 1 MiB */
+export const MAX_CODE_BYTES = DEFAULT_MAX_CODE_BYTES;
 
 /** Largest stdin of an ExecuteRequest, and largest data of one SendInput. @default 1 MiB */
 export const MAX_INPUT_BYTES = 1024 * 1024;
@@ -41,6 +42,12 @@ export interface TimeoutPolicy {
   readonly pythonTimeoutMs: number;
   readonly shellTimeoutMs: number;
   readonly maxTimeoutMs: number;
+}
+
+/** Settings that an ExecuteRequest is checked against. */
+export interface ExecutePolicy extends TimeoutPolicy {
+  /** Largest code or shell command; MAX_CODE_BYTES when unset. */
+  readonly maxCodeBytes?: number | undefined;
 }
 
 /** Output cap that applies when a session sets none, and the largest it may set. */
@@ -97,6 +104,7 @@ const ENFORCED_LIMITS: ReadonlySet<string> = new Set(["outputBytes"]);
 
 /** Rejects a path that the server would write into a profile or an argv and that cannot be one. */
 function validatePath(path: string, field: string): string {
+  assertMaxBytes(path, MAX_PATH_BYTES, field);
   if (path === "" || /[\0\n]/.test(path)) {
     throw invalid(`${field} ${JSON.stringify(path)} is invalid: it must be non-empty and contain no NUL or newline`);
   }
@@ -113,6 +121,7 @@ function validateProfileSource(source: NonNullable<CreateSessionRequest["profile
     case "seatbeltProfilePath":
       return { kind: "path", path: validatePath(source.value, "seatbelt_profile_path") };
     case "name":
+      assertMaxBytes(source.value, MAX_PROFILE_NAME_BYTES, "profile.name");
       if (!isPredefinedProfile(source.value)) {
         throw new ConnectError(`profile ${JSON.stringify(source.value)} not found; available: ${PREDEFINED_PROFILE_NAMES.join(", ")}`, Code.NotFound);
       }
@@ -154,11 +163,10 @@ function validateOutputBytes(limits: Limits | undefined, policy: OutputPolicy): 
 export function validateCreateSession(request: CreateSessionRequest, policy: SessionPolicy = DEFAULT_OUTPUT_POLICY): CreateSessionOptions {
   const profile = request.profile;
   const source = validateProfileSource(profile?.source);
+  // Counted before each entry is checked, so a huge list is rejected at once.
+  assertMaxEntries([...(profile?.additionalReadDirs ?? []), ...(profile?.additionalWriteDirs ?? [])], MAX_ADDITIONAL_DIRS, "additional_read_dirs and additional_write_dirs together");
   const additionalReadDirs = (profile?.additionalReadDirs ?? []).map((dir) => validatePath(dir, "additional_read_dirs entry"));
   const additionalWriteDirs = (profile?.additionalWriteDirs ?? []).map((dir) => validatePath(dir, "additional_write_dirs entry"));
-  if (additionalReadDirs.length + additionalWriteDirs.length > MAX_ADDITIONAL_DIRS) {
-    throw invalid(`additional_read_dirs and additional_write_dirs have ${additionalReadDirs.length + additionalWriteDirs.length} entries; the maximum is ${MAX_ADDITIONAL_DIRS}`);
-  }
   const pythonEnvPath = request.pythonEnvPath === "" ? "" : validatePath(request.pythonEnvPath, "python_env_path");
   if (policy.resolveLimits === undefined && hasLimits(request.limits)) {
     throw unimplemented("resource limits other than output_bytes are not enforced by this server version; leave them unset");
@@ -172,12 +180,12 @@ export function validateCreateSession(request: CreateSessionRequest, policy: Ses
   };
 }
 
-function validateTask(request: ExecuteRequest): Task {
+function validateTask(request: ExecuteRequest, maxCodeBytes: number): Task {
   const task = request.task;
   switch (task.case) {
     case "python": {
-      if (Buffer.byteLength(task.value.code) > MAX_CODE_BYTES) {
-        throw invalid(`python.code is larger than ${MAX_CODE_BYTES} bytes`);
+      if (Buffer.byteLength(task.value.code) > maxCodeBytes) {
+        throw invalid(`python.code is larger than ${maxCodeBytes} bytes (maxCodeBytes)`);
       }
       return { kind: "python", code: task.value.code };
     }
@@ -186,10 +194,12 @@ function validateTask(request: ExecuteRequest): Task {
       if ((command === "") === (argv.length === 0)) {
         throw invalid("shell task needs exactly one of command and argv");
       }
+      assertMaxEntries(argv, MAX_ARGV_ENTRIES, "shell.argv");
       const size = Buffer.byteLength(command) + argv.reduce((total, word) => total + Buffer.byteLength(word), 0);
-      if (size > MAX_CODE_BYTES) {
-        throw invalid(`shell command is larger than ${MAX_CODE_BYTES} bytes`);
+      if (size > maxCodeBytes) {
+        throw invalid(`shell command is larger than ${maxCodeBytes} bytes (maxCodeBytes)`);
       }
+      assertMaxBytes(workdir, MAX_PATH_BYTES, "shell.workdir");
       if ([command, workdir, ...argv].some((text) => text.includes("\0"))) {
         throw invalid("shell command, argv and workdir must not contain NUL bytes");
       }
@@ -201,9 +211,9 @@ function validateTask(request: ExecuteRequest): Task {
 }
 
 /** Turns an ExecuteRequest into a task, its timeout (defaulted and capped) and its input. */
-export function validateExecute(request: ExecuteRequest, policy: TimeoutPolicy): ExecuteOptions {
+export function validateExecute(request: ExecuteRequest, policy: ExecutePolicy): ExecuteOptions {
   requireSessionId(request.sessionId);
-  const task = validateTask(request);
+  const task = validateTask(request, policy.maxCodeBytes ?? MAX_CODE_BYTES);
   const fallback = task.kind === "python" ? policy.pythonTimeoutMs : policy.shellTimeoutMs;
   const requested = request.timeoutMs === 0n ? fallback : Number(request.timeoutMs);
   if (request.stdin.length > MAX_INPUT_BYTES) {
@@ -220,9 +230,7 @@ export function validateExecute(request: ExecuteRequest, policy: TimeoutPolicy):
 
 /** Checks a SendInputRequest's size and execution id. */
 export function validateSendInput(request: SendInputRequest): void {
-  if (request.executionId === "") {
-    throw invalid("execution_id is missing");
-  }
+  requireExecutionId(request.executionId);
   if (request.data.length > MAX_INPUT_BYTES) {
     throw invalid(`data has ${request.data.length} bytes; the maximum is ${MAX_INPUT_BYTES} per SendInput`);
   }

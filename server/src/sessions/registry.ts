@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import type { Logger } from "pino";
+import { ANONYMOUS_TENANT, type Tenant } from "../auth/tenant.js";
 import type { PythonEnvironment } from "../profiles/python-env.js";
 import type { ProfileRequest } from "../profiles/session-profile.js";
 import { ExecutionStatus } from "../gen/seatbelt/v1/execution_pb.js";
@@ -54,6 +55,8 @@ export class SessionRegistry {
   private readonly sweeper: SessionSweeper;
   /** Sessions whose sandbox is starting, counted against maxSessions. */
   private starting = 0;
+  /** Sessions starting per tenant, counted against the tenant's maxSessions. */
+  private readonly startingByTenant = new Map<string, number>();
   private closing = false;
   private readonly pool: WorkspacePool | undefined;
 
@@ -108,20 +111,46 @@ export class SessionRegistry {
    * Creates a workspace, plans the sandbox from the profile and starts it,
    * or takes all three from the warm pool when the request is the default
    * launch; removes the workspace again if any step fails.
-   * @throws LimitReachedError when maxSessions sessions exist or are starting.
+   * @throws LimitReachedError when maxSessions sessions exist or are starting, on the server or for the tenant.
    * @throws ShuttingDownError once the server is shutting down.
    */
-  async create(request: NewSessionOptions): Promise<Session> {
+  async create(request: NewSessionOptions, tenant: Tenant = ANONYMOUS_TENANT): Promise<Session> {
     this.assertOpen();
     if (this.sessions.size + this.starting >= this.options.maxSessions) {
       recordLimitHit("max_sessions");
       throw new LimitReachedError(`the server already has its maximum of ${this.options.maxSessions} sessions (maxSessions); delete one first`);
     }
+    this.assertTenantBelowLimit(tenant);
+    this.startingByTenant.set(tenant.name, (this.startingByTenant.get(tenant.name) ?? 0) + 1);
+    try {
+      return await this.startSession(request, tenant.name);
+    } finally {
+      const left = this.startingByTenant.get(tenant.name)! - 1;
+      if (left === 0) {
+        this.startingByTenant.delete(tenant.name);
+      } else {
+        this.startingByTenant.set(tenant.name, left);
+      }
+    }
+  }
+
+  private assertTenantBelowLimit(tenant: Tenant): void {
+    if (tenant.maxSessions === undefined) {
+      return;
+    }
+    const owned = this.list(tenant.name).length + (this.startingByTenant.get(tenant.name) ?? 0);
+    if (owned >= tenant.maxSessions) {
+      recordLimitHit("tenant_max_sessions");
+      throw new LimitReachedError(`tenant ${tenant.name} already has its maximum of ${tenant.maxSessions} sessions (max_sessions in the tenants file); delete one first`);
+    }
+  }
+
+  private async startSession(request: NewSessionOptions, tenant: string): Promise<Session> {
     const pooled = this.options.warmPool?.take(request);
     if (pooled !== undefined) {
       const { id, workspaceDir, prepared, confinement } = pooled;
       const session = await Session.start(
-        { id, workspaceDir, env: request.env, profileName: request.profile.name, outputBytes: request.outputBytes, safety: request.safety, prepared, confinement },
+        { id, tenant, workspaceDir, env: request.env, profileName: request.profile.name, outputBytes: request.outputBytes, safety: request.safety, prepared, confinement },
         this.options,
         pooled,
       );
@@ -151,7 +180,7 @@ export class SessionRegistry {
       const prepared = await this.options.backend.prepare({ workspaceDir, profile: request.profile, pythonEnv: request.pythonEnv });
       const started = performance.now();
       const session = await Session.start(
-        { id, workspaceDir, env: request.env, profileName: request.profile.name, outputBytes: request.outputBytes, safety: request.safety, prepared, confinement },
+        { id, tenant, workspaceDir, env: request.env, profileName: request.profile.name, outputBytes: request.outputBytes, safety: request.safety, prepared, confinement },
         this.options,
       ).catch((error: unknown) => {
         recordSandboxStart("failed", performance.now() - started);
@@ -186,13 +215,20 @@ export class SessionRegistry {
     }
   }
 
-  get(id: string): Session | undefined {
-    return this.sessions.get(id as SessionId);
+  /**
+   * Returns a session, or undefined when it does not exist or, with a
+   * tenant given, belongs to another tenant: callers cannot tell the two
+   * apart, so no tenant learns which ids another one uses.
+   */
+  get(id: string, tenant?: string): Session | undefined {
+    const session = this.sessions.get(id as SessionId);
+    return tenant === undefined || session?.options.tenant === tenant ? session : undefined;
   }
 
-  /** Sessions, oldest first. */
-  list(): Session[] {
-    return [...this.sessions.values()];
+  /** Sessions, oldest first; with a tenant given, only that tenant's. */
+  list(tenant?: string): Session[] {
+    const sessions = [...this.sessions.values()];
+    return tenant === undefined ? sessions : sessions.filter((session) => session.options.tenant === tenant);
   }
 
   /** Ends a session's processes and removes its workspace. */
@@ -245,8 +281,10 @@ export class SessionRegistry {
     return execution;
   }
 
-  findExecution(id: string): { execution: Execution; session: Session } | undefined {
-    return this.executions.get(id as ExecutionId);
+  /** Returns an execution and its session, or undefined when it expired or, with a tenant given, belongs to another tenant. */
+  findExecution(id: string, tenant?: string): { execution: Execution; session: Session } | undefined {
+    const found = this.executions.get(id as ExecutionId);
+    return tenant === undefined || found?.session.options.tenant === tenant ? found : undefined;
   }
 
   /** Refuses new work from now on and deletes every session, in parallel, and the spare workspace. */

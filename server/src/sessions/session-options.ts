@@ -28,6 +28,8 @@ export interface SubmitOptions {
 /** Settings of one session, as the caller chose them. */
 export interface SessionOptions {
   readonly id: SessionId;
+  /** Name of the tenant that created the session; only that tenant can see or use it. */
+  readonly tenant: string;
   readonly workspaceDir: string;
   readonly env: Readonly<Record<string, string>>;
   readonly profileName: string;
