@@ -1,0 +1,21 @@
+import type { SecurityLayerDescription } from "../security-layers.js";
+import type { SeccompFilter } from "./filter.js";
+
+/** The seccomp layer as GetServerInfo reports it. */
+export function describeSeccomp(filter: SeccompFilter, backendAvailable: boolean): SecurityLayerDescription {
+  if (!backendAvailable) {
+    return { name: "seccomp", active: false, detail: "bubblewrap cannot start sandboxes here, so no session can be created", abiVersion: 0 };
+  }
+  if (!filter.active) {
+    return { name: "seccomp", active: false, detail: filter.reason, abiVersion: 0 };
+  }
+  return {
+    name: "seccomp",
+    active: true,
+    detail:
+      `a ${filter.architecture} system call filter fails with EPERM ptrace and other access to processes' memory, mounts, unshare, setns and clone with namespace flags, ` +
+      "kernel keyrings, bpf, perf_event_open, userfaultfd, io_uring, open_by_handle_at, machine administration calls and the TIOCSTI and TIOCLINUX ioctls, " +
+      "fails clone3 with ENOSYS so that clone is used, and kills a process that calls through another architecture's system call interface",
+    abiVersion: 0,
+  };
+}
