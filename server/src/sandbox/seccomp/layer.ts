@@ -13,9 +13,10 @@ export function describeSeccomp(filter: SeccompFilter, backendAvailable: boolean
     name: "seccomp",
     active: true,
     detail:
-      `a ${filter.architecture} system call filter fails with EPERM ptrace and other access to processes' memory, mounts, unshare, setns and clone with namespace flags, ` +
-      "kernel keyrings, bpf, perf_event_open, userfaultfd, io_uring, open_by_handle_at, machine administration calls and the TIOCSTI and TIOCLINUX ioctls, " +
-      "fails clone3 with ENOSYS so that clone is used, and kills a process that calls through another architecture's system call interface",
+      `The ${filter.architecture} system call filter fails with EPERM ptrace and other access to another process's memory, mount, unshare, setns, ` +
+      "clone with namespace flags, the kernel keyrings, bpf, perf_event_open, userfaultfd, io_uring, open_by_handle_at, calls that administer the machine, " +
+      "and the TIOCSTI and TIOCLINUX ioctls. It fails clone3 with ENOSYS so that glibc falls back to clone, " +
+      "and kills a process that calls through another architecture's system call interface.",
     abiVersion: 0,
   };
 }
