@@ -5,7 +5,7 @@ import { describe, expect, test } from "./support/fixtures.js";
 // are written out here rather than taken from the server's tables, so a
 // wrong table entry fails these tests. Where it is cheap, the arguments are
 // ones that the kernel would accept, or fail with another errno than
-// EPERM, if the filter did not refuse the call.
+// EPERM, if the filter did not deny the call.
 
 const ARCH = process.arch;
 const HAS_FILTER = ARCH === "x64" || ARCH === "arm64";
@@ -22,7 +22,7 @@ def call(nr, *args):
     return result, errno.errorcode.get(ctypes.get_errno(), str(ctypes.get_errno()))
 `;
 
-interface RefusedCall {
+interface DeniedCall {
   readonly name: string;
   readonly x64: number | null;
   readonly arm64: number | null;
@@ -30,7 +30,7 @@ interface RefusedCall {
   readonly args: string;
 }
 
-const REFUSED_CALLS: readonly RefusedCall[] = [
+const DENIED_CALLS: readonly DeniedCall[] = [
   // PTRACE_ATTACH to bubblewrap's init process, which succeeds without the filter.
   { name: "ptrace", x64: 101, arm64: 117, args: "16, 1, 0, 0" },
   // Reading and writing no bytes of the process's own memory succeeds without the filter.
@@ -81,7 +81,6 @@ const REFUSED_CALLS: readonly RefusedCall[] = [
   { name: "quotactl_fd", x64: 443, arm64: 443, args: "-1, 0, 0, 0" },
   { name: "lookup_dcookie", x64: 212, arm64: 18, args: "0, 0, 0" },
   { name: "vhangup", x64: 153, arm64: 58, args: "" },
-  // Both pointers null, which succeeds and changes nothing without the filter.
   { name: "settimeofday", x64: 164, arm64: 170, args: "0, 0" },
   { name: "clock_settime", x64: 227, arm64: 112, args: "0, 0" },
   { name: "clock_adjtime", x64: 305, arm64: 266, args: "0, 0" },
@@ -93,8 +92,15 @@ const REFUSED_CALLS: readonly RefusedCall[] = [
   { name: "uselib", x64: 134, arm64: null, args: "0" },
 ];
 
+/** Picks the host's number of a system call; null on an architecture without the filter. */
 function syscallNumber(row: { x64: number | null; arm64: number | null }): number | null {
-  return ARCH === "x64" ? row.x64 : ARCH === "arm64" ? row.arm64 : null;
+  if (ARCH === "x64") {
+    return row.x64;
+  }
+  if (ARCH === "arm64") {
+    return row.arm64;
+  }
+  return null;
 }
 
 /** Runs Python in the session, which must finish without an error, and returns its stdout. */
@@ -116,8 +122,8 @@ const CLONE_NAMESPACE_FLAGS = [
   ["CLONE_NEWNET", 0x4000_0000],
 ] as const;
 
-describe.skipIf(!HAS_FILTER)("seccomp filter refusals", () => {
-  test.for(REFUSED_CALLS.filter((row) => syscallNumber(row) !== null))("$name fails with EPERM", async (row, { session }) => {
+describe.skipIf(!HAS_FILTER)("seccomp filter denials", () => {
+  test.for(DENIED_CALLS.filter((row) => syscallNumber(row) !== null))("$name fails with EPERM", async (row, { session }) => {
     const stdout = await runPythonOk(session, `${RAW_SYSCALL}\nprint(*call(${syscallNumber(row)}, ${row.args}))`);
 
     expect(stdout).toBe("-1 EPERM\n");
@@ -156,7 +162,7 @@ describe.skipIf(!HAS_FILTER)("seccomp filter refusals", () => {
     expect(await runPythonOk(session, code)).toBe("EPERM\n");
   });
 
-  test("unshare -Ur from the shell is refused", async ({ session }) => {
+  test("unshare -Ur from the shell fails", async ({ session }) => {
     const outcome = await session.runShell("unshare -Ur id -u");
 
     expect(outcome.status).toBe(ExecutionStatus.ERROR);

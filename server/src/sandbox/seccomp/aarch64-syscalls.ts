@@ -1,4 +1,4 @@
-import type { SyscallTable } from "./syscall-table.js";
+import { type SyscallTable, UNIFIED_SYSCALLS } from "./syscall-table.js";
 
 /**
  * aarch64 system call numbers (include/uapi/asm-generic/unistd.h of Linux
@@ -42,21 +42,7 @@ export const AARCH64_SYSCALLS = {
   bpf: 280,
   userfaultfd: 282,
   kexec_file_load: 294,
-  io_uring_setup: 425,
-  io_uring_enter: 426,
-  io_uring_register: 427,
-  open_tree: 428,
-  move_mount: 429,
-  fsopen: 430,
-  fsconfig: 431,
-  fsmount: 432,
-  fspick: 433,
-  clone3: 435,
-  pidfd_getfd: 438,
-  process_madvise: 440,
-  mount_setattr: 442,
-  quotactl_fd: 443,
-  open_tree_attr: 467,
+  ...UNIFIED_SYSCALLS,
   iopl: null,
   ioperm: null,
   modify_ldt: null,

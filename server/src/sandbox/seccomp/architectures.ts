@@ -3,7 +3,7 @@ import { AUDIT_ARCH } from "./abi.js";
 import type { SyscallTable } from "./syscall-table.js";
 import { X86_64_SYSCALLS } from "./x86-64-syscalls.js";
 
-/** What the filter needs to know about one architecture. */
+/** Facts about one architecture that the filter is built from. */
 export interface SeccompArchitecture {
   /** Kernel name of the architecture, as `uname -m` prints it. */
   readonly name: "x86_64" | "aarch64";

@@ -4,7 +4,7 @@ import { SECCOMP_ARCHITECTURES, type SeccompArchitecture } from "./architectures
 import { FilterAssemblyError, assemble } from "./assemble.js";
 import { MAX_PROGRAM_INSTRUCTIONS } from "./bpf.js";
 import { getSeccompFilter } from "./filter.js";
-import { REFUSED_GROUPS, type SyscallName } from "./policy.js";
+import { DENIED_GROUPS, type SyscallName } from "./policy.js";
 
 // This file is the specification of the filter: it runs the encoded
 // program through a classic BPF interpreter written for the test, the way
@@ -134,7 +134,7 @@ const ORDINARY_SYSCALLS: Record<string, { x64: number; arm64: number }> = {
 };
 
 /** Every system call that fails with EPERM whatever its arguments. */
-const REFUSED: readonly SyscallName[] = [
+const DENIED: readonly SyscallName[] = [
   "ptrace",
   "process_vm_readv",
   "process_vm_writev",
@@ -185,8 +185,8 @@ const REFUSED: readonly SyscallName[] = [
   "adjtimex",
 ];
 
-/** Refused on x86_64 only, since aarch64 has no such calls. */
-const REFUSED_ON_X86_64: readonly SyscallName[] = ["iopl", "ioperm", "modify_ldt", "uselib"];
+/** Denied on x86_64 only, since aarch64 has no such calls. */
+const DENIED_ON_X86_64: readonly SyscallName[] = ["iopl", "ioperm", "modify_ldt", "uselib"];
 
 const CLONE_NAMESPACE_FLAGS = {
   CLONE_NEWTIME: 0x80n,
@@ -213,7 +213,7 @@ describe.each(ARCHITECTURES)("seccomp filter on $name", ({ nodeArch, auditArch, 
     expect(program.byteLength / 8).toBeLessThanOrEqual(MAX_PROGRAM_INSTRUCTIONS);
   });
 
-  test.each(REFUSED)("refuses %s with EPERM", (name) => {
+  test.each(DENIED)("denies %s with EPERM", (name) => {
     const nr = syscalls[name];
 
     expect(nr).not.toBeNull();
@@ -226,11 +226,11 @@ describe.each(ARCHITECTURES)("seccomp filter on $name", ({ nodeArch, auditArch, 
     expect(call(nr)).toBe(ALLOW);
   });
 
-  test.each(Object.entries(CLONE_NAMESPACE_FLAGS))("refuses clone with %s", (_name, flag) => {
+  test.each(Object.entries(CLONE_NAMESPACE_FLAGS))("denies clone with %s", (_name, flag) => {
     expect(call(syscalls.clone, [flag | SIGCHLD])).toBe(EPERM);
   });
 
-  test("refuses clone with every namespace flag at once", () => {
+  test("denies clone with every namespace flag at once", () => {
     const all = Object.values(CLONE_NAMESPACE_FLAGS).reduce((flags, flag) => flags | flag, 0n);
 
     expect(call(syscalls.clone, [all | SIGCHLD])).toBe(EPERM);
@@ -253,7 +253,7 @@ describe.each(ARCHITECTURES)("seccomp filter on $name", ({ nodeArch, auditArch, 
     ["TIOCSTI", 0x5412n],
     ["TIOCLINUX", 0x541cn],
     ["TIOCSTI with high bits set", 0xffff_ffff_0000_5412n],
-  ])("refuses ioctl %s", (_name, request) => {
+  ])("denies ioctl %s", (_name, request) => {
     expect(call(syscalls.ioctl, [0n, request, 0n])).toBe(EPERM);
   });
 
@@ -280,7 +280,7 @@ describe.each(ARCHITECTURES)("seccomp filter on $name", ({ nodeArch, auditArch, 
     ["READ_IMPLIES_EXEC", 0x040_0000n],
     ["MMAP_PAGE_ZERO", 0x010_0000n],
     ["PER_SVR4", 0x0400_0001n],
-  ])("refuses personality %s", (_name, persona) => {
+  ])("denies personality %s", (_name, persona) => {
     expect(call(syscalls.personality, [persona])).toBe(EPERM);
   });
 
@@ -298,7 +298,7 @@ describe("seccomp filter on x86_64 only", () => {
   const { auditArch, syscalls, program } = ARCHITECTURES[0]!;
   const call = (nr: number) => runFilter(program, { arch: auditArch, nr });
 
-  test.each(REFUSED_ON_X86_64)("refuses %s with EPERM", (name) => {
+  test.each(DENIED_ON_X86_64)("denies %s with EPERM", (name) => {
     expect(call(syscalls[name]!)).toBe(EPERM);
   });
 
@@ -312,16 +312,16 @@ describe("seccomp filter on x86_64 only", () => {
 });
 
 describe("seccomp filter on aarch64 only", () => {
-  test.each(REFUSED_ON_X86_64)("has no %s to refuse", (name) => {
+  test.each(DENIED_ON_X86_64)("has no %s to deny", (name) => {
     expect(ARCHITECTURES[1]!.syscalls[name]).toBeNull();
   });
 });
 
 describe("seccomp policy", () => {
-  test("refuses exactly the calls this file lists", () => {
-    const policy = REFUSED_GROUPS.flatMap((group) => group.names);
+  test("denies exactly the calls this file lists", () => {
+    const policy = DENIED_GROUPS.flatMap((group) => group.names);
 
-    expect([...policy].sort()).toEqual([...REFUSED, ...REFUSED_ON_X86_64].sort());
+    expect([...policy].sort()).toEqual([...DENIED, ...DENIED_ON_X86_64].sort());
   });
 });
 

@@ -2,7 +2,7 @@ import { ERRNO, SECCOMP_DATA, SECCOMP_RET, X32_SYSCALL_BIT, argumentLowOffset } 
 import type { SeccompArchitecture } from "./architectures.js";
 import { type FilterStep, assemble } from "./assemble.js";
 import type { BpfInstruction } from "./bpf.js";
-import { ALLOWED_PERSONALITIES, CLONE_NAMESPACE_FLAGS, REFUSED_GROUPS, REFUSED_IOCTL_REQUESTS } from "./policy.js";
+import { ALLOWED_PERSONALITIES, CLONE_NAMESPACE_FLAGS, DENIED_GROUPS, DENIED_IOCTL_REQUESTS } from "./policy.js";
 
 const EPERM = "eperm";
 const ENOSYS = "enosys";
@@ -24,14 +24,14 @@ export function buildSeccompFilter(architecture: SeccompArchitecture): BpfInstru
 /** Plans the filter's steps; buildSeccompFilter assembles them. */
 export function planSeccompFilter(architecture: SeccompArchitecture): FilterStep[] {
   const syscalls = architecture.syscalls;
-  const refused = REFUSED_GROUPS.flatMap((group) => group.names.map((name) => syscalls[name])).filter((nr): nr is number => nr !== null);
+  const denied = DENIED_GROUPS.flatMap((group) => group.names.map((name) => syscalls[name])).filter((nr): nr is number => nr !== null);
 
   return [
     { kind: "load", offset: SECCOMP_DATA.arch },
     { kind: "jump", test: "eq", value: architecture.auditArch, then: null, else: KILL },
     { kind: "load", offset: SECCOMP_DATA.nr },
     ...(architecture.hasX32Abi ? [{ kind: "jump", test: "ge", value: X32_SYSCALL_BIT, then: KILL, else: null } as const] : []),
-    ...refused.map((nr) => ({ kind: "jump", test: "eq", value: nr, then: EPERM, else: null }) as const),
+    ...denied.map((nr) => ({ kind: "jump", test: "eq", value: nr, then: EPERM, else: null }) as const),
     { kind: "jump", test: "eq", value: syscalls.clone, then: "clone", else: null },
     { kind: "jump", test: "eq", value: syscalls.clone3, then: ENOSYS, else: null },
     { kind: "jump", test: "eq", value: syscalls.ioctl, then: "ioctl", else: null },
@@ -45,7 +45,7 @@ export function planSeccompFilter(architecture: SeccompArchitecture): FilterStep
 
     { kind: "label", name: "ioctl" },
     { kind: "load", offset: argumentLowOffset(1) },
-    ...REFUSED_IOCTL_REQUESTS.map((request) => ({ kind: "jump", test: "eq", value: request, then: EPERM, else: null }) as const),
+    ...DENIED_IOCTL_REQUESTS.map((request) => ({ kind: "jump", test: "eq", value: request, then: EPERM, else: null }) as const),
     { kind: "return", value: SECCOMP_RET.allow },
 
     { kind: "label", name: "personality" },

@@ -17,7 +17,7 @@ export type SeccompFilter =
  * Builds the filter for a Node architecture name (process.arch). On an
  * architecture without system call tables, sandboxes start without a
  * filter and the layer is reported inactive with this reason: the
- * namespaces still contain them, and refusing every session there would
+ * namespaces still contain them, and rejecting every session there would
  * leave nothing to run.
  */
 export function getSeccompFilter(nodeArch: string = process.arch): SeccompFilter {

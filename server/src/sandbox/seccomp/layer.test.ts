@@ -3,7 +3,7 @@ import { getSeccompFilter } from "./filter.js";
 import { describeSeccomp } from "./layer.js";
 
 describe("describeSeccomp", () => {
-  test("active filter names its architecture and refusals", () => {
+  test("active filter names its architecture and denials", () => {
     const layer = describeSeccomp(getSeccompFilter("arm64"), true);
 
     expect(layer).toMatchObject({ name: "seccomp", active: true, abiVersion: 0 });

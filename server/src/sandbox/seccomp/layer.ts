@@ -1,7 +1,7 @@
 import type { SecurityLayerDescription } from "../security-layers.js";
 import type { SeccompFilter } from "./filter.js";
 
-/** The seccomp layer as GetServerInfo reports it. */
+/** Describes the seccomp layer for GetServerInfo: active with what it denies, or inactive with the reason. */
 export function describeSeccomp(filter: SeccompFilter, backendAvailable: boolean): SecurityLayerDescription {
   if (!backendAvailable) {
     return { name: "seccomp", active: false, detail: "bubblewrap cannot start sandboxes here, so no session can be created", abiVersion: 0 };

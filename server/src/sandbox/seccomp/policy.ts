@@ -1,18 +1,18 @@
 /**
- * What the seccomp filter refuses, and why. Every other system call is
+ * The seccomp filter's denials and their reasons. Every other system call is
  * allowed: the filter narrows the kernel interface that the sandbox's
- * namespaces leave open, and the list stays short enough that Python, pip,
- * numpy, sh and coreutils never meet it.
+ * namespaces leave open, and lists only calls that Python, pip, numpy, sh
+ * and coreutils do not make in normal use.
  */
 
 /** A group of system calls that fail with EPERM whatever their arguments. */
-export interface RefusedGroup {
+export interface DeniedGroup {
   readonly reason: string;
   readonly names: readonly string[];
 }
 
 /** System calls that fail with EPERM whatever their arguments, grouped by the reason. */
-export const REFUSED_GROUPS = [
+export const DENIED_GROUPS = [
   {
     // The session's processes all run as one user, so without this filter
     // one of them could attach to or read any other, bubblewrap's pid 1
@@ -92,16 +92,16 @@ export const REFUSED_GROUPS = [
     reason: "use x86 I/O ports, local descriptor tables or a.out libraries",
     names: ["iopl", "ioperm", "modify_ldt", "uselib"],
   },
-] as const satisfies readonly RefusedGroup[];
+] as const satisfies readonly DeniedGroup[];
 
 /** Name of a system call that fails with EPERM whatever its arguments. */
-export type RefusedSyscall = (typeof REFUSED_GROUPS)[number]["names"][number];
+export type DeniedSyscall = (typeof DENIED_GROUPS)[number]["names"][number];
 
-/** System calls that the filter checks by their arguments, or refuses with ENOSYS. */
+/** System calls that the filter checks by their arguments, or fails with ENOSYS. */
 export type CheckedSyscall = "clone" | "clone3" | "ioctl" | "personality";
 
 /** Every system call that the filter names. */
-export type SyscallName = RefusedSyscall | CheckedSyscall;
+export type SyscallName = DeniedSyscall | CheckedSyscall;
 
 /**
  * Namespace flags of clone: CLONE_NEWTIME, NEWNS, NEWCGROUP, NEWUTS,
@@ -119,7 +119,7 @@ export const CLONE_NAMESPACE_FLAGS = 0x0000_0080 | 0x0002_0000 | 0x0200_0000 | 0
  * console's selection. The request is an unsigned int, so the filter
  * compares the low 32 bits, as the kernel reads it.
  */
-export const REFUSED_IOCTL_REQUESTS = [0x5412, 0x541c] as const;
+export const DENIED_IOCTL_REQUESTS = [0x5412, 0x541c] as const;
 
 /**
  * personality values allowed: PER_LINUX, PER_LINUX32, each with and

@@ -1,4 +1,4 @@
-import type { SyscallTable } from "./syscall-table.js";
+import { type SyscallTable, UNIFIED_SYSCALLS } from "./syscall-table.js";
 
 /** x86_64 system call numbers (arch/x86/entry/syscalls/syscall_64.tbl of Linux 6.15). */
 export const X86_64_SYSCALLS = {
@@ -43,19 +43,5 @@ export const X86_64_SYSCALLS = {
   kexec_file_load: 320,
   bpf: 321,
   userfaultfd: 323,
-  io_uring_setup: 425,
-  io_uring_enter: 426,
-  io_uring_register: 427,
-  open_tree: 428,
-  move_mount: 429,
-  fsopen: 430,
-  fsconfig: 431,
-  fsmount: 432,
-  fspick: 433,
-  clone3: 435,
-  pidfd_getfd: 438,
-  process_madvise: 440,
-  mount_setattr: 442,
-  quotactl_fd: 443,
-  open_tree_attr: 467,
+  ...UNIFIED_SYSCALLS,
 } as const satisfies SyscallTable;
