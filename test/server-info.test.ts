@@ -50,4 +50,14 @@ describe("GetServerInfo security layers", () => {
     expect(namespaces).toMatchObject({ active: true, abiVersion: 0 });
     expect(namespaces?.detail).toContain("no nested user namespaces");
   });
+
+  test.skipIf(process.arch !== "x64" && process.arch !== "arm64")("reports the seccomp layer as active with what it refuses", async ({ client }) => {
+    const info = await client.getServerInfo();
+
+    const seccomp = info.securityLayers.find((layer) => layer.name === "seccomp");
+    expect(seccomp).toMatchObject({ active: true, abiVersion: 0 });
+    expect(seccomp?.detail).toContain("fails with EPERM ptrace");
+    expect(seccomp?.detail).toContain("clone with namespace flags");
+    expect(seccomp?.detail).toContain("fails clone3 with ENOSYS");
+  });
 });

@@ -25,6 +25,7 @@ import type { SessionPolicy } from "./rpc/validate.js";
 import type { ProfilePolicy } from "./profiles/resolve-request.js";
 import { BubblewrapBackend } from "./sandbox/bubblewrap/backend.js";
 import { describeNamespaces } from "./sandbox/security-layers.js";
+import { describeSeccomp } from "./sandbox/seccomp/layer.js";
 import { LimitEnforcer } from "./sandbox/limits/limit-enforcer.js";
 import { readLimitPolicy } from "./sandbox/limits/session-limits.js";
 import { unmountWorkspacesBelow } from "./sandbox/limits/workspace-tmpfs.js";
@@ -150,7 +151,7 @@ export async function startServer(input: ServerConfigInput = {}, logger?: Logger
   });
   log.info({ limits: limitEnforcer.enforcement }, "resource limits");
 
-  const securityLayers = [describeNamespaces(backend.status.available)];
+  const securityLayers = [describeNamespaces(backend.status.available), describeSeccomp(backend.seccomp, backend.status.available)];
 
   const sessionPolicy = { ...config, resolveLimits: (limits: Limits | undefined) => limitEnforcer.resolve(limits) };
   const warmPool = await createWarmPool(config, sessionPolicy, { backend, limitEnforcer, logger: log, workspacesDir });

@@ -6,7 +6,7 @@ import { afterAll } from "vitest";
 import { type ExecutionOutcome, ExecutionStatus, type SeatbeltSession } from "../../client/src/index.js";
 import { expect } from "../support/fixtures.js";
 import { findProcesses, waitUntil } from "../support/processes.js";
-import { attack, createMarker, defineAttacks, describeResults, runAttackScript } from "./support/attacks.js";
+import { HAS_SECCOMP_FILTER, attack, createMarker, defineAttacks, describeResults, runAttackScript } from "./support/attacks.js";
 import { type PlantedSecret, describeReads, explainPlantSkip, plantSecret, readInSandbox } from "./support/host-evidence.js";
 
 // Set before the file's server starts with the first test, so a server that
@@ -187,14 +187,14 @@ RESULTS = {
   }),
   attack<Victim>({
     name: "ptrace another session's process by host pid",
-    expected: "ESRCH; the victim's sleep ends normally",
+    expected: "EPERM from the seccomp filter (ESRCH without it); the victim's sleep ends normally",
     plant: startVictim,
     run: async ({ session }, victim) => {
       const results = await runAttackScript(session, `${PTRACE_ATTACH}\nRESULTS = {"PTRACE_ATTACH": attempt(lambda: ptrace_attach(${victim.pid}))}`);
       return describeResults(results);
     },
     verify: async (_, victim, observed) => {
-      expect(observed).toBe("PTRACE_ATTACH: ESRCH");
+      expect(observed).toBe(HAS_SECCOMP_FILTER ? "PTRACE_ATTACH: EPERM" : "PTRACE_ATTACH: ESRCH");
       await verifyVictim(victim);
     },
     remove: (victim) => victim.session.close(),

@@ -8,6 +8,9 @@ import type { PythonSafetyPolicy } from "../safety/options.js";
 /** File descriptor of the sandbox process on which bubblewrap writes its info JSON. */
 export const SANDBOX_INFO_FD = 5;
 
+/** File descriptor of the sandbox process from which bubblewrap reads the seccomp filter. */
+export const SANDBOX_SECCOMP_FD = 6;
+
 /** Time that kill() waits for the kernel to end the rest of the sandbox. @default 2000 */
 const PID_NAMESPACE_EXIT_TIMEOUT_MS = 2_000;
 
@@ -45,13 +48,19 @@ export interface SandboxProcessOptions {
    * session ever runs outside the cgroup.
    */
   readonly place?: ((pid: number) => void) | undefined;
+  /**
+   * Seccomp filter written to SANDBOX_SECCOMP_FD, which bubblewrap reads to
+   * its end and closes before it starts the supervisor; unset leaves that
+   * fd closed.
+   */
+  readonly seccompProgram?: Uint8Array | undefined;
   readonly onFrame: (frame: Frame) => void;
   readonly onExit: (exit: SandboxExit) => void;
 }
 
 function spawnBubblewrap(options: SandboxProcessOptions) {
   return execa(options.bubblewrapPath, options.args, {
-    stdio: ["ignore", "ignore", "pipe", "pipe", "pipe", "pipe"],
+    stdio: ["ignore", "ignore", "pipe", "pipe", "pipe", "pipe", options.seccompProgram ?? "ignore"],
     buffer: false,
     reject: false,
     extendEnv: false,

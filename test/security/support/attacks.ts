@@ -70,6 +70,9 @@ export function defineAttacks(theme: string, attacks: readonly Attack<unknown>[]
   });
 }
 
+/** True where the server loads its seccomp filter into sandboxes, which denies some calls with EPERM before the kernel's own checks. */
+export const HAS_SECCOMP_FILTER = process.arch === "x64" || process.arch === "arm64";
+
 /** Returns a random marker that names planted files, keys and processes. */
 export function createMarker(prefix = "seatbelt-escape"): string {
   return `${prefix}-${randomBytes(6).toString("hex")}`;

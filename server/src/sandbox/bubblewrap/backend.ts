@@ -8,7 +8,8 @@ import { type LinuxSandboxPlan, compileLinuxProfile } from "./compile.js";
 import { readHostEntries } from "./host-layout.js";
 import { listPlanPaths } from "./mount-plan.js";
 import { buildBubblewrapArgs } from "./plan.js";
-import { SANDBOX_INFO_FD, type SandboxExit, SandboxProcess } from "../sandbox-process.js";
+import { SANDBOX_INFO_FD, SANDBOX_SECCOMP_FD, type SandboxExit, SandboxProcess } from "../sandbox-process.js";
+import { type SeccompFilter, getSeccompFilter } from "../seccomp/filter.js";
 import { buildBaseEnvironment, buildSessionEnvironment } from "../environment.js";
 import type { Frame } from "../frames.js";
 import type { PythonSafetyPolicy } from "../../safety/options.js";
@@ -62,6 +63,9 @@ export interface BubblewrapBackendOptions {
   readonly gid?: number | undefined;
 }
 
+/** The filter depends only on the architecture, so it is built once. */
+const SECCOMP_FILTER = getSeccompFilter();
+
 const INSTALL_HINT = "install it with `apt-get install bubblewrap` (Debian, Ubuntu) or `dnf install bubblewrap` (Fedora)";
 
 async function findBubblewrap(configured: string | undefined): Promise<string | undefined> {
@@ -77,6 +81,9 @@ async function findBubblewrap(configured: string | undefined): Promise<string | 
 
 /** The Linux backend: one bubblewrap sandbox per session. */
 export class BubblewrapBackend {
+  /** The system call filter that every sandbox starts under, or why there is none. */
+  readonly seccomp: SeccompFilter = SECCOMP_FILTER;
+
   private constructor(
     readonly status: BackendStatus,
     private readonly path: string,
@@ -102,8 +109,12 @@ export class BubblewrapBackend {
     // --as-pid-1 runs /bin/true without bubblewrap's init process, which
     // would otherwise outlive bubblewrap briefly and be left to the host's
     // init to reap.
-    const trialArgs = ["--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent", "--as-pid-1", "--ro-bind", "/", "/", "--", "/bin/true"];
+    // The seccomp filter is loaded too, so that a kernel that rejects it is
+    // reported here and no session starts without it.
+    const trialSeccomp = SECCOMP_FILTER.active ? ["--seccomp", "3"] : [];
+    const trialArgs = ["--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent", "--as-pid-1", ...trialSeccomp, "--ro-bind", "/", "/", "--", "/bin/true"];
     const trial = await execa(path, trialArgs, {
+      stdio: ["ignore", "pipe", "pipe", SECCOMP_FILTER.active ? SECCOMP_FILTER.program : "ignore"],
       reject: false,
       extendEnv: false,
       env: {},
@@ -170,6 +181,7 @@ export class BubblewrapBackend {
       network: request.prepared.network,
       infoFd: SANDBOX_INFO_FD,
       tmpSizeBytes: request.confinement?.limits.diskBytes || undefined,
+      seccompFd: this.seccomp.active ? SANDBOX_SECCOMP_FD : undefined,
     });
     const confinement = request.confinement;
     return new SandboxProcess({
@@ -181,6 +193,7 @@ export class BubblewrapBackend {
       pythonSafety: request.pythonSafety,
       rlimits: confinement?.rlimits,
       place: confinement?.hasCgroup ? (pid) => confinement.place(pid) : undefined,
+      seccompProgram: this.seccomp.active ? this.seccomp.program : undefined,
       onFrame: request.onFrame,
       onExit: request.onExit,
     });

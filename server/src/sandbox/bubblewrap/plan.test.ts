@@ -41,6 +41,16 @@ function indexOfSequence(args: readonly string[], sequence: readonly string[]): 
 }
 
 describe("buildBubblewrapArgs", () => {
+  test("seccomp filter fd follows the dropped capabilities", () => {
+    const args = buildBubblewrapArgs(planOptions({ seccompFd: 6 }));
+
+    expect(indexOfSequence(args, ["--cap-drop", "ALL", "--seccomp", "6", "--clearenv"])).toBeGreaterThan(0);
+  });
+
+  test("no seccomp option without a filter fd", () => {
+    expect(buildBubblewrapArgs(planOptions())).not.toContain("--seccomp");
+  });
+
   test("argv for merged-/usr host", () => {
     expect(buildBubblewrapArgs(planOptions())).toEqual([
       "--unshare-all",

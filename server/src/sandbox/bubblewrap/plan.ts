@@ -16,6 +16,8 @@ export interface BubblewrapPlanOptions {
   readonly infoFd: number;
   /** Size of the sandbox's /tmp, /var/tmp and /dev/shm each; unset leaves them unlimited. */
   readonly tmpSizeBytes?: number | undefined;
+  /** File descriptor from which bubblewrap reads the seccomp filter; unset starts the sandbox without one. */
+  readonly seccompFd?: number | undefined;
 }
 
 /** Writable file systems of the sandbox held in memory, whose tmpfs gets the session's disk size. */
@@ -78,6 +80,7 @@ export function buildBubblewrapArgs(options: BubblewrapPlanOptions): string[] {
     String(options.infoFd),
     "--cap-drop",
     "ALL",
+    ...(options.seccompFd === undefined ? [] : ["--seccomp", String(options.seccompFd)]),
     "--clearenv",
     ...setEnvironment(options.environment),
     ...options.mounts.flatMap((step) => toMountArgs(step, options.tmpSizeBytes)),
