@@ -248,6 +248,18 @@ describe("session cgroups", () => {
     await expect(access(cgroupDir)).rejects.toThrow("ENOENT");
   });
 
+  test.skipIf(!limitSupport.pidsCgroup)("the sandbox's cgroup namespace is rooted at the session's cgroup", async ({ client }) => {
+    const session = await client.createSession();
+
+    const lines = (await session.runShell("cat /proc/self/cgroup")).stdout.trim().split("\n");
+
+    // A namespace created before the move would show the path from the
+    // server's cgroup, naming the server's instance and the session.
+    expect(lines.length).toBeGreaterThan(0);
+    expect(lines.filter((line) => !line.endsWith(":/"))).toEqual([]);
+    await session.close();
+  });
+
   test.skipIf(!limitSupport.pidsCgroup)("cgroups of a dead server removed at start", async () => {
     const deadPid = spawnSync("true").pid;
     const parentDir = (await findProcessCgroupDir(process.pid, "pids"))!;

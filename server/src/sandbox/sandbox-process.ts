@@ -1,5 +1,4 @@
 import type { Readable, Writable } from "node:stream";
-import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { execa } from "execa";
 import { type Frame, FrameDecoder, FrameType, encodeJsonFrame } from "./frames.js";
@@ -10,6 +9,22 @@ export const SANDBOX_INFO_FD = 5;
 
 /** File descriptor of the sandbox process from which bubblewrap reads the seccomp filter. */
 export const SANDBOX_SECCOMP_FD = 6;
+
+/**
+ * File descriptor on which the start gate waits for the server to have
+ * placed it in the session's cgroup before it becomes bubblewrap.
+ */
+const START_GATE_FD = 7;
+
+/**
+ * Runs bubblewrap ($0, with its arguments) once a line arrives on the gate
+ * fd, and exits when the server closes the gate without one. bubblewrap
+ * creates the sandbox's cgroup namespace when it clones the sandbox, so the
+ * namespace is rooted at the session's cgroup only if bubblewrap starts
+ * there; placing it after the spawn would race with that clone. dash starts
+ * in well under a millisecond and the exec keeps the pid that was placed.
+ */
+const START_GATE_SCRIPT = `read -r _ <&${START_GATE_FD} || exit 125; exec "$0" "$@" ${START_GATE_FD}<&-`;
 
 /** Time that kill() waits for the kernel to end the rest of the sandbox. @default 2000 */
 const PID_NAMESPACE_EXIT_TIMEOUT_MS = 2_000;
@@ -43,9 +58,9 @@ export interface SandboxProcessOptions {
   readonly rlimits?: Readonly<Record<string, number>> | undefined;
   /**
    * Moves a process of the sandbox into the session's cgroup. When set,
-   * bubblewrap and every process it has forked are moved before the
-   * supervisor gets the INIT frame that starts it, so no code of the
-   * session ever runs outside the cgroup.
+   * bubblewrap starts behind a gate that opens once its pid is placed, so
+   * the sandbox and every process in it, and its cgroup namespace, begin in
+   * the session's cgroup.
    */
   readonly place?: ((pid: number) => void) | undefined;
   /**
@@ -59,8 +74,10 @@ export interface SandboxProcessOptions {
 }
 
 function spawnBubblewrap(options: SandboxProcessOptions) {
-  return execa(options.bubblewrapPath, options.args, {
-    stdio: ["ignore", "ignore", "pipe", "pipe", "pipe", "pipe", options.seccompProgram ?? "ignore"],
+  const gated = options.place !== undefined;
+  const [file, args] = gated ? ["/bin/sh", ["-c", START_GATE_SCRIPT, options.bubblewrapPath, ...options.args]] : [options.bubblewrapPath, options.args];
+  return execa(file, args, {
+    stdio: ["ignore", "ignore", "pipe", "pipe", "pipe", "pipe", options.seccompProgram ?? "ignore", gated ? "pipe" : "ignore"],
     buffer: false,
     reject: false,
     extendEnv: false,
@@ -77,7 +94,8 @@ function spawnBubblewrap(options: SandboxProcessOptions) {
 /**
  * The bubblewrap process of one session and the frame channel to the
  * supervisor inside it: the server writes frames to the sandbox's fd 3 and
- * reads frames from its fd 4. No shell is involved in starting it.
+ * reads frames from its fd 4. No shell is involved in starting it beyond
+ * the start gate, whose script is fixed.
  */
 export class SandboxProcess {
   private readonly child: ReturnType<typeof spawnBubblewrap>;
@@ -94,7 +112,7 @@ export class SandboxProcess {
   constructor(options: SandboxProcessOptions) {
     this.options = options;
     this.child = spawnBubblewrap(options);
-    const placed = this.child.pid === undefined || this.placeTree(this.child.pid);
+    const placed = this.child.pid === undefined || this.placeAndOpenGate(this.child.pid);
 
     const stdio = this.child.stdio as unknown as [null, null, Readable, Writable, Readable, Readable];
     this.control = stdio[3];
@@ -156,34 +174,26 @@ export class SandboxProcess {
   }
 
   /**
-   * Places bubblewrap and whatever it has forked so far in the session's
-   * cgroup, right after the spawn and before the supervisor is sent INIT.
-   * Each process is moved before its children are listed, and the kernel
-   * orders a move against a concurrent fork, so a child forked later starts
-   * in the cgroup and one forked earlier is listed. bubblewrap's init process
-   * forks only the supervisor, which runs no code of the session before
-   * INIT. Returns false, having killed the sandbox, when a move fails.
+   * Places the gated process in the session's cgroup, then lets it become
+   * bubblewrap. Returns false, having killed it, when the move fails.
    */
-  private placeTree(rootPid: number): boolean {
+  private placeAndOpenGate(pid: number): boolean {
     const place = this.options.place;
     if (place === undefined) {
       return true;
     }
-    const placeFrom = (pid: number): void => {
-      place(pid);
-      const children = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").split(" ").filter((word) => word !== "");
-      for (const child of children) {
-        placeFrom(Number(child));
-      }
-    };
+    const gate = (this.child.stdio as unknown as Writable[])[START_GATE_FD]!;
     try {
-      placeFrom(rootPid);
-      return true;
+      place(pid);
     } catch (error) {
       this.keepDiagnostics(Buffer.from(`the sandbox could not be placed in its cgroup: ${(error as Error).message}`));
+      gate.destroy();
       this.child.kill("SIGKILL");
       return false;
     }
+    gate.on("error", () => {});
+    gate.end("\n");
+    return true;
   }
 
   /** Process id of bubblewrap on the host. */
