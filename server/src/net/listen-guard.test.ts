@@ -12,7 +12,7 @@ describe("isLoopbackHost", () => {
 });
 
 describe("decideListen", () => {
-  const open = { tokensRequired: false, clientCertificatesRequired: false, insecureNoAuth: false };
+  const open = { tokensRequired: false, tls: false, clientCertificatesRequired: false, insecureNoAuth: false };
 
   test("loopback without authentication is allowed", () => {
     expect(decideListen({ ...open, host: "127.0.0.1" })).toEqual({ kind: "allow" });
@@ -26,8 +26,15 @@ describe("decideListen", () => {
     expect(decision.kind === "reject" && decision.message).toContain("--insecure-no-auth");
   });
 
-  test("other address with tokens is allowed", () => {
-    expect(decideListen({ ...open, host: "0.0.0.0", tokensRequired: true })).toEqual({ kind: "allow" });
+  test("other address with tokens and TLS is allowed", () => {
+    expect(decideListen({ ...open, host: "0.0.0.0", tokensRequired: true, tls: true })).toEqual({ kind: "allow" });
+  });
+
+  test("other address with tokens in clear text warns", () => {
+    const decision = decideListen({ ...open, host: "0.0.0.0", tokensRequired: true });
+
+    expect(decision.kind).toBe("warn");
+    expect(decision.kind === "warn" && decision.message).toContain("tokens cross the network in clear text");
   });
 
   test("other address with client certificates is allowed", () => {

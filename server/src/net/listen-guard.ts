@@ -11,6 +11,8 @@ export interface ListenSettings {
   readonly host: string;
   /** Callers must send a bearer token. */
   readonly tokensRequired: boolean;
+  /** The port serves TLS. */
+  readonly tls: boolean;
   /** Callers must present a client certificate signed by the configured CA. */
   readonly clientCertificatesRequired: boolean;
   /** The operator accepts serving anyone who can reach the port. */
@@ -39,8 +41,16 @@ export function isLoopbackHost(host: string): boolean {
  * still earns a warning at every start.
  */
 export function decideListen(settings: ListenSettings): ListenDecision {
-  if (isLoopbackHost(settings.host) || settings.tokensRequired || settings.clientCertificatesRequired) {
+  if (isLoopbackHost(settings.host) || settings.clientCertificatesRequired) {
     return { kind: "allow" };
+  }
+  if (settings.tokensRequired) {
+    return settings.tls
+      ? { kind: "allow" }
+      : {
+          kind: "warn",
+          message: `listening on ${settings.host} with bearer tokens but without TLS: tokens cross the network in clear text, so anyone who can watch the traffic can reuse them; set tlsCertFile and tlsKeyFile`,
+        };
   }
   if (settings.insecureNoAuth) {
     return {
