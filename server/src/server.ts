@@ -25,6 +25,7 @@ import type { SessionPolicy } from "./rpc/validate.js";
 import type { ProfilePolicy } from "./profiles/resolve-request.js";
 import { BubblewrapBackend } from "./sandbox/bubblewrap/backend.js";
 import { describeNamespaces } from "./sandbox/security-layers.js";
+import { describeLandlock } from "./sandbox/landlock.js";
 import { LimitEnforcer } from "./sandbox/limits/limit-enforcer.js";
 import { readLimitPolicy } from "./sandbox/limits/session-limits.js";
 import { unmountWorkspacesBelow } from "./sandbox/limits/workspace-tmpfs.js";
@@ -140,6 +141,8 @@ export async function startServer(input: ServerConfigInput = {}, logger?: Logger
   });
   if (!backend.status.available) {
     log.error({ reason: backend.status.reason }, "no sandbox backend is available; CreateSession will fail");
+  } else if (backend.landlock.abi === 0) {
+    log.warn({ reason: backend.landlock.reason }, "Landlock is not available; sandboxes rely on namespaces and mounts alone");
   }
   const limitEnforcer = await LimitEnforcer.create({
     instanceName: basename(instanceDir),
@@ -150,7 +153,7 @@ export async function startServer(input: ServerConfigInput = {}, logger?: Logger
   });
   log.info({ limits: limitEnforcer.enforcement }, "resource limits");
 
-  const securityLayers = [describeNamespaces(backend.status.available)];
+  const securityLayers = [describeNamespaces(backend.status.available), describeLandlock(backend.landlock, backend.status.available)];
 
   const sessionPolicy = { ...config, resolveLimits: (limits: Limits | undefined) => limitEnforcer.resolve(limits) };
   const warmPool = await createWarmPool(config, sessionPolicy, { backend, limitEnforcer, logger: log, workspacesDir });
