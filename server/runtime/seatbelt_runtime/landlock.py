@@ -180,7 +180,8 @@ def apply_ruleset(request):
     abi = request["abi"]
     kernel_abi, reason = get_abi()
     if kernel_abi < abi:
-        raise LandlockError(f"the server expects Landlock ABI {abi}, but the kernel offers {kernel_abi}: {reason}")
+        because = f" ({reason})" if reason else ""
+        raise LandlockError(f"the server expects Landlock ABI {abi}, but the kernel offers {kernel_abi}{because}")
 
     libc = _libc()
     rights = get_rights(abi)
