@@ -160,7 +160,7 @@ describe("Landlock scoping", () => {
 
 /**
  * A server whose mount plans carry a deliberate mistake, which Landlock must
- * catch. Only the mounts are changed, after the server compiled them; the
+ * catch. Only the mounts are changed, after the server compiled them. The
  * Landlock rules stay those derived from the profile, unless a test widens
  * them to show that the mistake is real.
  */
@@ -187,7 +187,7 @@ describe("Landlock against mount plan mistakes", () => {
     rmSync(extraDir, { recursive: true, force: true });
   });
 
-  /** Binds the workspace read-write whatever the profile says, and a host directory that no profile names. */
+  /** Binds the workspace read-write whatever the profile allows, and a host directory that no profile names. */
   function addMistakes(prepared: PreparedSandbox, workspaceDir: string): PreparedSandbox {
     const writableWorkspace = prepared.mounts.map((step): MountStep => (step.kind === "ro-bind" && step.target === workspaceDir ? { ...step, kind: "bind" } : step));
     const mounts: MountStep[] = [{ kind: "bind", source: extraDir, target: EXTRA_TARGET }, ...writableWorkspace];

@@ -119,12 +119,12 @@ def get_rights(abi):
 def get_scopes(abi):
     """Return the scopes of a ruleset of ABI version abi.
 
-    Scoped processes can neither signal a process outside their domain (the
-    sandbox's init process, or anything of the host that shares the network
-    namespace) nor connect to an abstract Unix socket created outside it. A
-    session with network shares the host's network namespace, whose abstract
-    sockets (D-Bus, X11, container runtimes) would otherwise be reachable.
-    Sockets that the session's own processes create stay usable.
+    Scoped processes cannot signal a process outside their Landlock domain,
+    such as the sandbox's init process. Nor can they connect to an abstract
+    Unix socket created outside it. A session with network shares the host's
+    network namespace, whose abstract sockets (D-Bus, X11, container
+    runtimes) would otherwise be reachable. Sockets that the session's own
+    processes create stay usable.
     """
     return SCOPE_ABSTRACT_UNIX_SOCKET | SCOPE_SIGNAL if abi >= 6 else 0
 
@@ -135,7 +135,7 @@ def _fail(what):
 
 
 def _add_rule(libc, ruleset_fd, path, access, rights):
-    """Add one rule; a path that is missing or a symbolic link gets none, which grants nothing."""
+    """Add one rule. A path that is missing or is a symbolic link gets no rule, which grants nothing."""
     read, write = rights
     try:
         # O_NOFOLLOW: a link in place of a planned path must not redirect the grant.
@@ -159,7 +159,7 @@ def _add_rule(libc, ruleset_fd, path, access, rights):
 
 
 def _require_no_new_privs(libc):
-    """landlock_restrict_self needs no_new_privs; bubblewrap sets it already, this makes sure."""
+    """Set no_new_privs, which landlock_restrict_self requires, unless bubblewrap has set it already."""
     if libc.prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 1:
         return
     if libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
@@ -187,8 +187,9 @@ def apply_ruleset(request):
     rights = get_rights(abi)
     handled = RulesetAttr(handled_access_fs=rights[0] | rights[1], handled_access_net=0, scoped=get_scopes(abi))
     # Landlock network rules (ABI 4) are left unhandled. A session without
-    # network has an empty network namespace, and a profile that allows
-    # network allows every port, which is all the mounts' compiler reads from it.
+    # network has an empty network namespace, and the Linux backend reads a
+    # profile's network rules only as "network or not", so a session with
+    # network may use every port.
     size = ctypes.sizeof(RulesetAttr) if abi >= 6 else RulesetAttr.handled_access_net.offset
     ruleset_fd = libc.syscall(ctypes.c_long(SYS_LANDLOCK_CREATE_RULESET), ctypes.byref(handled), ctypes.c_size_t(size), ctypes.c_uint32(0))
     if ruleset_fd < 0:

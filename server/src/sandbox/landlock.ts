@@ -5,11 +5,11 @@ import type { SecurityLayerDescription } from "./security-layers.js";
 /** The kernel's Landlock support, as found at start-up; abi is 0 when there is none. */
 export interface LandlockSupport {
   readonly abi: number;
-  /** Why abi is 0; empty otherwise. */
+  /** Reason that abi is 0; empty otherwise. */
   readonly reason: string;
 }
 
-/** What the supervisor of one sandbox applies, sent in the INIT frame. */
+/** Landlock ABI and rules that the supervisor of one sandbox applies, sent in the INIT frame. */
 export interface LandlockRequest {
   readonly abi: number;
   readonly rules: readonly LandlockRule[];
@@ -29,8 +29,8 @@ export interface LandlockProbeOptions {
 /**
  * Finds the kernel's Landlock ABI version by running the runtime's
  * landlock.py with the sessions' default interpreter, because Node has no
- * way to make the system call. It runs outside a sandbox, which sees the
- * same kernel; a sandbox whose supervisor finds less fails to start.
+ * way to make the system call. It runs outside a sandbox, on the same
+ * kernel. A sandbox whose supervisor finds a lower ABI fails to start.
  */
 export async function probeLandlock(options: LandlockProbeOptions): Promise<LandlockSupport> {
   const probe = await execa(options.python, ["-I", "-S", `${options.runtimeDir}/seatbelt_runtime/landlock.py`], {
@@ -77,7 +77,7 @@ export function checkReadyLandlock(readyPayload: Buffer, expectedAbi: number): s
   return `the sandbox reported Landlock ABI ${JSON.stringify(applied ?? null)} applied, expected ${expectedAbi}; it was stopped`;
 }
 
-/** The Landlock layer, which every sandbox has when the backend works and the kernel supports Landlock. */
+/** Describes the Landlock layer, which every sandbox has when the backend works and the kernel supports Landlock. */
 export function describeLandlock(support: LandlockSupport, backendAvailable: boolean): SecurityLayerDescription {
   if (!backendAvailable) {
     return { name: "landlock", active: false, detail: "bubblewrap cannot start sandboxes here, so no session can be created", abiVersion: 0 };

@@ -12,7 +12,7 @@ export interface LandlockRule {
   readonly access: LandlockAccess;
 }
 
-/** Everything deriveLandlockRules reads; the same inputs as planMounts, but not its output. */
+/** Inputs of deriveLandlockRules: those of planMounts, but not its output. */
 export interface LandlockRulesInput {
   /** The profile as bubblewrap enforces it, server rules included. */
   readonly profile: SbplProfile;
@@ -22,7 +22,7 @@ export interface LandlockRulesInput {
 }
 
 /**
- * Paths that the runtime needs whatever the profile says, which planMounts
+ * Paths that the runtime needs whatever the profile allows, which planMounts
  * mounts for the same reason. The supervisor imports its modules from the
  * runtime directory and reads /proc to find the processes of an execution,
  * and both the supervisor and the interpreter open /dev/null for reading and
@@ -48,6 +48,9 @@ const RUNTIME_RULES: readonly LandlockRule[] = [
  * the workspace), because those file systems start empty, and so are
  * symbolic links, because decisions apply to resolved paths. Rules that a
  * parent rule already covers are dropped.
+ * TODO: reading grants executing, so the strict profile's process-exec rule
+ * is not enforced; granting EXECUTE only where process-exec is allowed (the
+ * interpreter, and the dynamic loader it needs) would enforce it.
  */
 export function deriveLandlockRules(input: LandlockRulesInput): LandlockRule[] {
   const privateDirs: readonly string[] = [...PRIVATE_TMP_DIRS, DEV_SHM];
