@@ -85,11 +85,11 @@ export function describeLandlock(support: LandlockSupport, backendAvailable: boo
   if (support.abi === 0) {
     return { name: "landlock", active: false, detail: `${support.reason}; sandboxes rely on namespaces and mounts alone`, abiVersion: 0 };
   }
-  const scoping = support.abi >= SCOPING_ABI ? ", and no process can signal or connect to an abstract Unix socket outside its sandbox" : "";
+  const scoping = support.abi >= SCOPING_ABI ? ", signal one, or connect to an abstract Unix socket created outside it" : "";
   return {
     name: "landlock",
     active: true,
-    detail: `every process of a sandbox can open only the paths that its profile allows, a second file-system layer behind the mounts${scoping}`,
+    detail: `every process of a sandbox can open only the paths that its profile allows, a second file-system layer behind the mounts. No process can trace a process outside its sandbox${scoping}`,
     abiVersion: support.abi,
   };
 }
