@@ -11,7 +11,7 @@ import sys
 # sys.path[0] is this script's folder, from which the package imports. The
 # interpreter replaces that entry with the working directory, as `python -c`
 # has it, so the session's code does not see the runtime's folder.
-from seatbelt_runtime import channel, limits, protocol  # noqa: E402
+from seatbelt_runtime import channel, landlock, limits, protocol  # noqa: E402
 from seatbelt_runtime.execution import enlarge_pipe  # noqa: E402
 from seatbelt_runtime.processes import set_dumpable  # noqa: E402
 from seatbelt_runtime.supervisor_loop import Supervisor  # noqa: E402
@@ -23,10 +23,16 @@ def main():
     set_dumpable(False)
     init = channel.read_init()
     limits.apply_rlimits(init.get("rlimits", {}))
+    # Before the interpreter is forked, so no code of the session ever runs
+    # outside the Landlock domain; a failure ends the sandbox with its reason.
+    try:
+        landlock_abi = landlock.apply_ruleset(init.get("landlock"))
+    except landlock.LandlockError as error:
+        raise SystemExit(f"seatbelt supervisor: cannot apply Landlock: {error}") from error
     supervisor = Supervisor(init["environment"], init.get("pythonSafety"))
     supervisor.start_interpreter()
     version = ".".join(str(part) for part in sys.version_info[:3])
-    channel.send_json(protocol.READY, 0, {"pythonVersion": version, "interpreterPid": supervisor.interpreter.pid})
+    channel.send_json(protocol.READY, 0, {"pythonVersion": version, "interpreterPid": supervisor.interpreter.pid, "landlockAbi": landlock_abi})
     supervisor.run()
 
 

@@ -26,6 +26,7 @@ import type { ProfilePolicy } from "./profiles/resolve-request.js";
 import { BubblewrapBackend } from "./sandbox/bubblewrap/backend.js";
 import { describeNamespaces } from "./sandbox/security-layers.js";
 import { describeSeccomp } from "./sandbox/seccomp/layer.js";
+import { describeLandlock } from "./sandbox/landlock.js";
 import { LimitEnforcer } from "./sandbox/limits/limit-enforcer.js";
 import { readLimitPolicy } from "./sandbox/limits/session-limits.js";
 import { unmountWorkspacesBelow } from "./sandbox/limits/workspace-tmpfs.js";
@@ -141,6 +142,8 @@ export async function startServer(input: ServerConfigInput = {}, logger?: Logger
   });
   if (!backend.status.available) {
     log.error({ reason: backend.status.reason }, "no sandbox backend is available; CreateSession will fail");
+  } else if (backend.landlock.abi === 0) {
+    log.warn({ reason: backend.landlock.reason }, "Landlock is not available; sandboxes rely on namespaces and mounts alone");
   }
   const limitEnforcer = await LimitEnforcer.create({
     instanceName: basename(instanceDir),
@@ -151,7 +154,11 @@ export async function startServer(input: ServerConfigInput = {}, logger?: Logger
   });
   log.info({ limits: limitEnforcer.enforcement }, "resource limits");
 
-  const securityLayers = [describeNamespaces(backend.status.available), describeSeccomp(backend.seccomp, backend.status.available)];
+  const securityLayers = [
+    describeNamespaces(backend.status.available),
+    describeSeccomp(backend.seccomp, backend.status.available),
+    describeLandlock(backend.landlock, backend.status.available),
+  ];
 
   const sessionPolicy = { ...config, resolveLimits: (limits: Limits | undefined) => limitEnforcer.resolve(limits) };
   const warmPool = await createWarmPool(config, sessionPolicy, { backend, limitEnforcer, logger: log, workspacesDir });

@@ -3,6 +3,7 @@ import { readFile } from "node:fs/promises";
 import { execa } from "execa";
 import { type Frame, FrameDecoder, FrameType, encodeJsonFrame } from "./frames.js";
 import type { PythonSafetyPolicy } from "../safety/options.js";
+import { type LandlockRequest, checkReadyLandlock } from "./landlock.js";
 
 /** File descriptor of the sandbox process on which bubblewrap writes its info JSON. */
 export const SANDBOX_INFO_FD = 5;
@@ -55,6 +56,12 @@ export interface SandboxProcessOptions {
   readonly sessionEnvironment: Readonly<Record<string, string>>;
   /** Python checks, sent to the supervisor at start; none when unset. */
   readonly pythonSafety?: PythonSafetyPolicy | undefined;
+  /**
+   * Landlock rules that the supervisor applies to itself before it starts any
+   * code, sent with the environment; the sandbox is stopped unless its READY
+   * frame reports this ABI. Unset when the kernel has no Landlock.
+   */
+  readonly landlock?: LandlockRequest | undefined;
   /** Resource limits that the supervisor sets on itself before it starts any code, sent with the environment. */
   readonly rlimits?: Readonly<Record<string, number>> | undefined;
   /**
@@ -135,6 +142,9 @@ export class SandboxProcess {
         return;
       }
       for (const frame of frames) {
+        if (frame.type === FrameType.ready && !this.acceptReady(frame)) {
+          return;
+        }
         options.onFrame(frame);
       }
     });
@@ -171,7 +181,20 @@ export class SandboxProcess {
         environment: this.options.sessionEnvironment,
         pythonSafety: this.options.pythonSafety ?? null,
         rlimits: this.options.rlimits ?? {},
+        landlock: this.options.landlock ?? null,
       }));
+  }
+
+  /** Stops a sandbox whose READY frame does not report the Landlock ABI it was asked to apply. */
+  private acceptReady(frame: Frame): boolean {
+    const expected = this.options.landlock;
+    const problem = expected === undefined ? undefined : checkReadyLandlock(frame.payload, expected.abi);
+    if (problem === undefined) {
+      return true;
+    }
+    this.keepDiagnostics(Buffer.from(problem));
+    void this.kill();
+    return false;
   }
 
   /**

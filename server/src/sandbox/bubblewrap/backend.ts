@@ -12,6 +12,7 @@ import { SANDBOX_INFO_FD, SANDBOX_SECCOMP_FD, type SandboxExit, SandboxProcess }
 import { type SeccompFilter, getSeccompFilter } from "../seccomp/filter.js";
 import { buildBaseEnvironment, buildSessionEnvironment } from "../environment.js";
 import type { Frame } from "../frames.js";
+import { type LandlockSupport, probeLandlock } from "../landlock.js";
 import type { PythonSafetyPolicy } from "../../safety/options.js";
 import type { SessionConfinement } from "../limits/session-confinement.js";
 
@@ -88,6 +89,8 @@ export class BubblewrapBackend {
     readonly status: BackendStatus,
     private readonly path: string,
     private readonly options: BubblewrapBackendOptions,
+    /** The kernel's Landlock support, which every sandbox's supervisor applies when abi > 0. */
+    readonly landlock: LandlockSupport = { abi: 0, reason: "bubblewrap cannot start sandboxes here" },
   ) {}
 
   /**
@@ -123,7 +126,8 @@ export class BubblewrapBackend {
     });
     const available = trial.exitCode === 0;
     const reason = available ? "" : `bubblewrap could not create a sandbox: ${String(trial.stderr).trim() || `exit status ${trial.exitCode}`}; check that unprivileged user namespaces are enabled (sysctl kernel.unprivileged_userns_clone=1, user.max_user_namespaces > 0)`;
-    return new BubblewrapBackend({ name: "bubblewrap", available, reason, version }, path, options);
+    const landlock = available ? await probeLandlock(options) : undefined;
+    return new BubblewrapBackend({ name: "bubblewrap", available, reason, version }, path, options, landlock);
   }
 
   /**
@@ -191,6 +195,7 @@ export class BubblewrapBackend {
       gid: this.options.gid,
       sessionEnvironment: buildSessionEnvironment(request.workspaceDir, request.sessionEnv),
       pythonSafety: request.pythonSafety,
+      landlock: this.landlock.abi > 0 ? { abi: this.landlock.abi, rules: request.prepared.landlockRules } : undefined,
       rlimits: confinement?.rlimits,
       place: confinement?.hasCgroup ? (pid) => confinement.place(pid) : undefined,
       seccompProgram: this.seccomp.active ? this.seccomp.program : undefined,

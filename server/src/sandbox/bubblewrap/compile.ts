@@ -5,6 +5,7 @@ import type { ProfileNote, SbplFilter, SbplProfile, SbplRule } from "../../sbpl/
 import { adaptProfileForLinux, allowsNetwork } from "./adapt-profile.js";
 import { noteUnmountableDenies } from "./deny-notes.js";
 import type { HostEntry } from "./host-layout.js";
+import { type LandlockRule, deriveLandlockRules } from "./landlock-rules.js";
 import { type MountStep, planMounts } from "./mount-plan.js";
 
 /** A profile that cannot run a session at all, such as one that hides the workspace. */
@@ -35,6 +36,8 @@ export interface LinuxSandboxPlan {
   readonly notes: readonly ProfileNote[];
   /** The profile as bubblewrap enforces it, server rules included, for callers that check decisions. */
   readonly linuxProfile: SbplProfile;
+  /** Landlock rules derived from linuxProfile, independently of mounts, for the supervisor to apply. */
+  readonly landlockRules: readonly LandlockRule[];
 }
 
 /**
@@ -57,7 +60,8 @@ export function compileLinuxProfile(input: LinuxCompileInput): LinuxSandboxPlan 
     emptyFile: input.emptyFile,
   });
   const denyNotes = noteUnmountableDenies({ profile: linuxProfile, hostEntries: input.hostEntries });
-  return { mounts: plan.steps, network: allowsNetwork(linuxProfile), notes: [...adapted.notes, ...denyNotes, ...plan.notes], linuxProfile };
+  const landlockRules = deriveLandlockRules({ profile: linuxProfile, hostEntries: input.hostEntries, workspaceDir: input.workspaceDir });
+  return { mounts: plan.steps, network: allowsNetwork(linuxProfile), notes: [...adapted.notes, ...denyNotes, ...plan.notes], linuxProfile, landlockRules };
 }
 
 /**
