@@ -96,6 +96,68 @@ describe("server API from a sandbox", () => {
       await session.close();
     }
   });
+
+  // The client binds the server's own port on other loopback addresses, so
+  // that the server's row of the connection matches by ports alone; several
+  // addresses, because the order of the table's rows varies.
+  test.skipIf(!IS_ROOT)("network profile cannot call the server from a source port equal to the server's", async ({ client, server }) => {
+    const session = await client.createSession({ profile: { source: { case: "name", value: "network" } } });
+    const request = "POST /seatbelt.v1.SessionService/ListSessions HTTP/1.1\\r\\nHost: x\\r\\nContent-Type: application/json\\r\\nContent-Length: 2\\r\\n\\r\\n{}";
+    try {
+      const outcome = await session.runPython(
+        [
+          "import socket",
+          "replies = set()",
+          "for last in range(2, 18):",
+          "    try:",
+          "        with socket.socket() as connection:",
+          "            connection.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)",
+          `            connection.bind(("127.0.0.%d" % last, ${server.port}))`,
+          "            connection.settimeout(5)",
+          `            connection.connect(("127.0.0.1", ${server.port}))`,
+          `            connection.sendall(b"${request}")`,
+          "            replies.add(repr(connection.recv(100)[:8]))",
+          "    except OSError as error:",
+          "        replies.add(type(error).__name__)",
+          "print(sorted(replies))",
+        ].join("\n"),
+      );
+
+      expect(outcome.stdout).not.toContain("HTTP");
+      expect(outcome.stdout).toMatch(/^\[(("b''"|'ConnectionResetError')(, )?)+\]\n$/);
+    } finally {
+      await session.close();
+    }
+  });
+
+  test.skipIf(!IS_ROOT)("network profile cannot have the server run a request that it sends before closing at once", async ({ client, server }) => {
+    const session = await client.createSession({ profile: { source: { case: "name", value: "network" } } });
+    const body = '{\\"profile\\": {\\"name\\": \\"read-only\\"}}';
+    const request = `POST /seatbelt.v1.SessionService/CreateSession HTTP/1.1\\r\\nHost: x\\r\\nContent-Type: application/json\\r\\nContent-Length: 34\\r\\n\\r\\n${body}`;
+    try {
+      const before = (await client.listSessions()).length;
+      const outcome = await session.runPython(
+        [
+          "import socket, time",
+          "sent = 0",
+          "for _ in range(20):",
+          "    try:",
+          `        with socket.create_connection(("127.0.0.1", ${server.port}), timeout=5) as connection:`,
+          `            connection.sendall(b"${request}")`,
+          "            sent += 1",
+          "    except OSError:",
+          "        pass",
+          "time.sleep(3)",
+          "print('sent', sent)",
+        ].join("\n"),
+      );
+
+      expect(outcome.stdout).toMatch(/^sent \d+\n$/);
+      expect((await client.listSessions()).length).toBe(before);
+    } finally {
+      await session.close();
+    }
+  });
 });
 
 describe("symbolic links", () => {

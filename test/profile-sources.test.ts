@@ -129,6 +129,7 @@ describe("malformed profile text", () => {
     { name: "unknown operation", text: "(version 1)\n(allow file-read-everything)", fragment: 'line 2, column 8: unknown operation "file-read-everything"' },
     { name: "bad filter", text: '(version 1)\n(allow file-read* (subdirectory "/usr"))', fragment: 'line 2, column 20: unknown filter "subdirectory"' },
     { name: "unknown parameter", text: '(version 1)\n(allow file-read* (subpath (param "DATA")))', fragment: 'line 2, column 28: parameter "DATA" is not defined; defined: WORKSPACE, TMPDIR, HOME, PYTHON_ENV, PYTHON' },
+    { name: "deeply nested list", text: `(version 1)\n${"(".repeat(50_000)}${")".repeat(50_000)}`, fragment: "line 2, column 65: lists are nested more than 64 deep" },
   ])("$name is InvalidArgument", async ({ text, fragment }) => {
     const error = await createError(fromText(text));
 

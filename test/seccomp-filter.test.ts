@@ -173,6 +173,7 @@ describe.skipIf(!HAS_FILTER)("seccomp filter denials", () => {
   test.for([
     ["TIOCSTI", "0x5412"],
     ["TIOCLINUX", "0x541c"],
+    ["TIOCSETD", "0x5423"],
     ["TIOCSTI with high bits set", "0x7fffffff00005412"],
   ])("ioctl %s on a terminal fails with EPERM", async ([, request], { session }) => {
     const ioctl = syscallNumber({ x64: 16, arm64: 29 });

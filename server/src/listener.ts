@@ -5,6 +5,26 @@ import net from "node:net";
 /** The first bytes of every HTTP/2 connection without TLS (RFC 9113, section 3.4). */
 const HTTP2_PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
 
+/**
+ * Time a new connection has to send its first bytes (or, with TLS, to finish
+ * its handshake) before it is closed. Until then nothing, not even the
+ * token check, has run, so without a bound anyone who can reach the port
+ * could hold its file descriptors open with idle connections. @default 10000
+ */
+export const FIRST_BYTES_TIMEOUT_MS = 10_000;
+
+/**
+ * Time an HTTP/2 connection may stay open without any stream before it is
+ * closed. Clients reconnect on their next call. @default 300000
+ */
+export const IDLE_SESSION_TIMEOUT_MS = 300_000;
+
+/** Timeouts of connections; the defaults are the constants above. */
+export interface ListenerTimeouts {
+  readonly firstBytesMs?: number;
+  readonly idleSessionMs?: number;
+}
+
 /** Decides whether a new connection may be served. A rejected one is destroyed unread. */
 export type AdmitConnection = (socket: net.Socket) => Promise<boolean>;
 
@@ -29,20 +49,31 @@ export interface DualProtocolListener {
  * relies on ALPN, so with `tls` every connection goes to one secure HTTP/2
  * server with `allowHTTP1`, and ALPN picks the version.
  */
-export function createDualProtocolListener(handler: Handler, admit?: AdmitConnection, tls?: http2.SecureServerOptions): DualProtocolListener {
+export function createDualProtocolListener(handler: Handler, admit?: AdmitConnection, tls?: http2.SecureServerOptions, timeouts: ListenerTimeouts = {}): DualProtocolListener {
+  const firstBytesMs = timeouts.firstBytesMs ?? FIRST_BYTES_TIMEOUT_MS;
+  const idleSessionMs = timeouts.idleSessionMs ?? IDLE_SESSION_TIMEOUT_MS;
   const http1Server = http.createServer(handler);
-  const http2Server = tls === undefined ? http2.createServer(handler) : http2.createSecureServer(tls, handler);
+  const http2Server = tls === undefined ? http2.createServer(handler) : http2.createSecureServer({ ...tls, handshakeTimeout: firstBytesMs }, handler);
   const sessions = new Set<http2.ServerHttp2Session>();
   http2Server.on("session", (session) => {
     sessions.add(session);
     session.on("close", () => sessions.delete(session));
+    closeWhenIdle(session, idleSessionMs);
   });
 
   const sockets = new Set<net.Socket>();
+  function destroySilent(this: net.Socket) {
+    this.destroy();
+  }
   const server = net.createServer((socket) => {
     sockets.add(socket);
     socket.on("close", () => sockets.delete(socket));
     socket.on("error", () => socket.destroy());
+    if (tls === undefined) {
+      // The HTTP servers bound their connections only once they have them.
+      socket.setTimeout(firstBytesMs);
+      socket.once("timeout", destroySilent);
+    }
     if (admit === undefined) {
       route(socket);
       return;
@@ -61,6 +92,8 @@ export function createDualProtocolListener(handler: Handler, admit?: AdmitConnec
       return;
     }
     socket.once("data", (chunk: Buffer) => {
+      socket.setTimeout(0);
+      socket.off("timeout", destroySilent);
       socket.pause();
       socket.unshift(chunk);
       const length = Math.min(chunk.length, HTTP2_PREFACE.length);
@@ -99,4 +132,27 @@ export function createDualProtocolListener(handler: Handler, admit?: AdmitConnec
   };
 
   return { server, close };
+}
+
+/**
+ * Closes an HTTP/2 session once it has had no open stream for idleMs. A
+ * quiet stream keeps its session open: Execute streams carry keepalives,
+ * and a long call must not lose its connection.
+ * TODO: a client can still hold a session open with a request whose body
+ * it never finishes; a deadline for reading request bodies would bound it.
+ */
+function closeWhenIdle(session: http2.ServerHttp2Session, idleMs: number): void {
+  let openStreams = 0;
+  let timer = setTimeout(() => session.close(), idleMs).unref();
+  session.on("stream", (stream) => {
+    openStreams++;
+    clearTimeout(timer);
+    stream.on("close", () => {
+      openStreams--;
+      if (openStreams === 0 && !session.closed && !session.destroyed) {
+        timer = setTimeout(() => session.close(), idleMs).unref();
+      }
+    });
+  });
+  session.on("close", () => clearTimeout(timer));
 }

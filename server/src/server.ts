@@ -199,7 +199,7 @@ export async function startServer(input: ServerConfigInput = {}, logger?: Logger
   const admit =
     config.sandboxUid === undefined
       ? undefined
-      : rejectSandboxPeers(config.sandboxUid, (ends) => log.warn(ends, "rejected a connection from the sandbox user"));
+      : rejectSandboxPeers(config.sandboxUid, (ends) => log.warn(ends, "rejected a loopback connection from the sandbox user or from a socket without an owner"));
   const listener = createDualProtocolListener(handler, admit, access.tls);
   const { server } = listener;
   let metrics: MetricsServer | undefined;

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { MAX_PATH_FILTERS, parseSbpl } from "./parse.js";
-import { SbplError, readSbpl } from "./reader.js";
+import { MAX_NESTING_DEPTH, SbplError, readSbpl } from "./reader.js";
 
 const PARAMETERS = { WORKSPACE: "/srv/workspace", TMPDIR: "/tmp", HOME: "/srv/workspace", PYTHON_ENV: "/usr" };
 
@@ -35,6 +35,15 @@ describe("readSbpl", () => {
     const [node] = readSbpl('#"^/dev/tty\\.[a-z]+$"');
 
     expect(node).toMatchObject({ kind: "string", value: "^/dev/tty\\.[a-z]+$", regex: true });
+  });
+
+  test("nesting beyond the limit rejected", () => {
+    const deepest = "(".repeat(MAX_NESTING_DEPTH) + ")".repeat(MAX_NESTING_DEPTH);
+    const tooDeep = "(".repeat(50_000) + ")".repeat(50_000);
+
+    expect(readSbpl(deepest)).toHaveLength(1);
+    expect(() => readSbpl(tooDeep)).toThrow(SbplError);
+    expect(() => readSbpl(tooDeep)).toThrow(`line 1, column ${MAX_NESTING_DEPTH + 1}: lists are nested more than ${MAX_NESTING_DEPTH} deep`);
   });
 
   test("atoms read as symbols, numbers and booleans", () => {

@@ -25,6 +25,14 @@ export class SbplError extends Error {
 
 const STRING_ESCAPES: Readonly<Record<string, string>> = { n: "\n", t: "\t", r: "\r", "\\": "\\", '"': '"', "0": "\0" };
 
+/**
+ * Deepest nesting of lists that a profile may have. Real profiles nest a
+ * few levels (a rule, require-any, require-all). The reader and the
+ * evaluator recurse once per level, so a deeper profile would otherwise
+ * exhaust the stack. @default 64
+ */
+export const MAX_NESTING_DEPTH = 64;
+
 /** Characters that end a symbol or a number. */
 const DELIMITERS = /[\s()";]/;
 
@@ -50,7 +58,7 @@ class SbplReader {
       if (this.peek() === ")") {
         throw new SbplError('unbalanced parentheses: ")" without a matching "("', this.position());
       }
-      nodes.push(this.readNode());
+      nodes.push(this.readNode(1));
     }
   }
 
@@ -97,10 +105,10 @@ class SbplReader {
     }
   }
 
-  private readNode(): SbplNode {
+  private readNode(depth: number): SbplNode {
     const character = this.peek();
     if (character === "(") {
-      return this.readList();
+      return this.readList(depth);
     }
     if (character === '"') {
       return this.readString(false);
@@ -113,8 +121,11 @@ class SbplReader {
     return this.readAtom();
   }
 
-  private readList(): SbplNode {
+  private readList(depth: number): SbplNode {
     const position = this.position();
+    if (depth > MAX_NESTING_DEPTH) {
+      throw new SbplError(`lists are nested more than ${MAX_NESTING_DEPTH} deep`, position);
+    }
     const start = this.offset;
     this.advance();
     const items: SbplNode[] = [];
@@ -127,7 +138,7 @@ class SbplReader {
         this.advance();
         return { kind: "list", items, position, start, end: this.offset };
       }
-      items.push(this.readNode());
+      items.push(this.readNode(depth + 1));
     }
   }
 

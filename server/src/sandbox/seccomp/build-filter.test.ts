@@ -252,6 +252,7 @@ describe.each(ARCHITECTURES)("seccomp filter on $name", ({ nodeArch, auditArch, 
   test.each([
     ["TIOCSTI", 0x5412n],
     ["TIOCLINUX", 0x541cn],
+    ["TIOCSETD", 0x5423n],
     ["TIOCSTI with high bits set", 0xffff_ffff_0000_5412n],
   ])("denies ioctl %s", (_name, request) => {
     expect(call(syscalls.ioctl, [0n, request, 0n])).toBe(EPERM);

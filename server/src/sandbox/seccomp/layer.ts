@@ -15,7 +15,7 @@ export function describeSeccomp(filter: SeccompFilter, backendAvailable: boolean
     detail:
       `The ${filter.architecture} system call filter fails with EPERM ptrace and other access to another process's memory, mount, unshare, setns, ` +
       "clone with namespace flags, the kernel keyrings, bpf, perf_event_open, userfaultfd, io_uring, open_by_handle_at, calls that administer the machine, " +
-      "and the TIOCSTI and TIOCLINUX ioctls. It fails clone3 with ENOSYS so that glibc falls back to clone, " +
+      "and the TIOCSTI, TIOCLINUX and TIOCSETD ioctls. It fails clone3 with ENOSYS so that glibc falls back to clone, " +
       "and kills a process that calls through another architecture's system call interface.",
     abiVersion: 0,
   };

@@ -115,11 +115,15 @@ export const CLONE_NAMESPACE_FLAGS = 0x0000_0080 | 0x0002_0000 | 0x0200_0000 | 0
 
 /**
  * ioctl requests that fail with EPERM: TIOCSTI, which pushes input into a
- * terminal as if typed, and TIOCLINUX, whose subcommands paste a virtual
- * console's selection. The request is an unsigned int, so the filter
- * compares the low 32 bits, as the kernel reads it.
+ * terminal as if typed, TIOCLINUX, whose subcommands paste a virtual
+ * console's selection, and TIOCSETD. TIOCSETD sets a terminal's line
+ * discipline, which makes the kernel load its module when
+ * dev.tty.ldisc_autoload is 1, and the n_gsm and n_hdlc disciplines have
+ * had privilege escalation bugs. Any user can do it on a pty of its own.
+ * The request is an unsigned int, so the filter compares the low 32 bits,
+ * as the kernel reads it.
  */
-export const DENIED_IOCTL_REQUESTS = [0x5412, 0x541c] as const;
+export const DENIED_IOCTL_REQUESTS = [0x5412, 0x541c, 0x5423] as const;
 
 /**
  * personality values allowed: PER_LINUX, PER_LINUX32, each with and
