@@ -1,5 +1,6 @@
 import { mkdtemp, readFile, readdir, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
+import http2 from "node:http2";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
@@ -67,6 +68,42 @@ describe("bearer tokens", () => {
       const client = createSeatbeltClient({ baseUrl: server.url, token: TEAM_A.token, protocol });
 
       expect((await client.getServerInfo()).tenant, protocol).toBe("team-a");
+    }
+  });
+
+  // A unary call, because connect-node reads a unary request's whole message
+  // before interceptors run. gRPC and gRPC-Web carry the code in a
+  // grpc-status header (a trailers-only response), Connect in the HTTP status.
+  test.for([
+    ["grpc", "application/grpc", 200, "16"],
+    ["grpc-web", "application/grpc-web+proto", 200, "16"],
+    ["connect", "application/proto", 401, undefined],
+  ] as const)("%s unary call without a token is answered before its body ends", async ([, contentType, status, grpcStatus]) => {
+    const url = new URL(server.url);
+    const connection = http2.connect(url.origin);
+    try {
+      const stream = connection.request({ ":method": "POST", ":path": "/seatbelt.v1.SessionService/GetSession", "content-type": contentType });
+      // The start of a body that never ends, announcing an 8 MiB message: a
+      // server that read the whole message before checking the token would
+      // never answer.
+      const prefix = Buffer.alloc(contentType === "application/proto" ? 0 : 5);
+      prefix.length > 0 && prefix.writeUInt32BE(8 << 20, 1);
+      stream.write(Buffer.concat([prefix, Buffer.alloc(64 * 1024)]));
+      const [headers, body] = await new Promise<[http2.IncomingHttpHeaders, string]>((resolve, reject) => {
+        const chunks: Buffer[] = [];
+        let responseHeaders: http2.IncomingHttpHeaders = {};
+        stream.on("response", (received) => (responseHeaders = received));
+        stream.on("data", (chunk: Buffer) => chunks.push(chunk));
+        stream.on("end", () => resolve([responseHeaders, Buffer.concat(chunks).toString("latin1")]));
+        stream.on("error", reject);
+      });
+
+      expect(headers[":status"]).toBe(status);
+      expect(headers["grpc-status"]).toBe(grpcStatus);
+      expect(`${headers["grpc-message"] ?? ""}${body}`).toContain("missing authorization header");
+      expect(grpcStatus !== undefined || body.includes('"code":"unauthenticated"')).toBe(true);
+    } finally {
+      connection.close();
     }
   });
 

@@ -5,6 +5,7 @@ import { create } from "@bufbuild/protobuf";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { Logger } from "pino";
 import { prepareAccess } from "./auth/access.js";
+import { rejectUnauthenticatedEarly } from "./auth/early-rejection.js";
 import { type ServerConfig, type ServerConfigInput, resolveConfig } from "./config.js";
 import { ExecutionService } from "./gen/seatbelt/v1/execution_pb.js";
 import { ServerInfoService } from "./gen/seatbelt/v1/server_info_pb.js";
@@ -200,7 +201,11 @@ export async function startServer(input: ServerConfigInput = {}, logger?: Logger
     config.sandboxUid === undefined
       ? undefined
       : rejectSandboxPeers(config.sandboxUid, (ends) => log.warn(ends, "rejected a loopback connection from the sandbox user or from a socket without an owner"));
-  const listener = createDualProtocolListener(handler, admit, access.tls);
+  const served =
+    access.tenants === undefined
+      ? handler
+      : rejectUnauthenticatedEarly(handler, access.tenants, (procedure, message) => log.info({ procedure, code: "unauthenticated", message }, "rpc failed"));
+  const listener = createDualProtocolListener(served, admit, access.tls);
   const { server } = listener;
   let metrics: MetricsServer | undefined;
   try {

@@ -6,7 +6,7 @@ import { decideListen } from "../net/listen-guard.js";
 import { readTlsOptions } from "../net/tls-files.js";
 import type { AccessDescription } from "../rpc/server-info-service.js";
 import { createAuthInterceptor } from "./authenticate.js";
-import { readTenantsFile } from "./tenants-file.js";
+import { type TenantDirectory, readTenantsFile } from "./tenants-file.js";
 
 /** Authentication interceptors and TLS options of the server. */
 export interface Access {
@@ -14,6 +14,8 @@ export interface Access {
   readonly interceptors: readonly Interceptor[];
   /** Options of the TLS server, or undefined to serve without TLS. */
   readonly tls: SecureServerOptions | undefined;
+  /** Tenants and their token hashes; undefined when the server has no tokens. */
+  readonly tenants: TenantDirectory | undefined;
   readonly description: AccessDescription;
 }
 
@@ -42,5 +44,5 @@ export async function prepareAccess(config: ServerConfig, log: Logger): Promise<
   if (tenants !== undefined) {
     log.info({ tenants: tenants.size }, "bearer tokens required");
   }
-  return { interceptors: tenants === undefined ? [] : [createAuthInterceptor(tenants)], tls, description };
+  return { interceptors: tenants === undefined ? [] : [createAuthInterceptor(tenants)], tls, tenants, description };
 }

@@ -33,6 +33,10 @@ export async function resolveProfileSettings(settings: ProfileSettings, policy: 
 }
 
 /** Resolves each directory to its real path, so the sandbox mounts what a symbolic link points to under that name. */
+// TODO: any other existing host directory is accepted, even "/", so every
+// caller can mount what the sandbox user may read. An operator setting of
+// allowed roots, checked here against the resolved path as profileDirs is,
+// would let a server limit it.
 async function resolveDirs(dirs: readonly string[], field: string): Promise<string[]> {
   return Promise.all(
     dirs.map(async (dir) => {
