@@ -9,6 +9,21 @@ const HEADER = ["result", "attack", "expected", "observed"] as const;
 
 type Row = readonly [string, string, string, string];
 
+/**
+ * Names a test's outcome for the table. A failed check after an observation
+ * is an escape, and a failure before any observation is an error of the test
+ * itself.
+ */
+function describeResult(state: string, observed: boolean): string {
+  if (state === "passed") {
+    return "held";
+  }
+  if (state === "skipped") {
+    return "skipped";
+  }
+  return observed ? "ESCAPED" : "ERROR";
+}
+
 /** Returns the table's rows from the escape suite's test cases, in the order they were declared. */
 function collectRows(testModules: ReadonlyArray<TestModule>): Row[] {
   const rows: Row[] = [];
@@ -19,10 +34,7 @@ function collectRows(testModules: ReadonlyArray<TestModule>): Row[] {
     for (const testCase of testModule.children.allTests()) {
       const state = testCase.result().state;
       const row = testCase.meta().attack;
-      // A failed check after an observation is an escape; a failure before it
-      // is an error of the test itself.
-      const result = state === "passed" ? "held" : state === "skipped" ? "skipped" : row === undefined ? "ERROR" : "ESCAPED";
-      rows.push([result, row?.attack ?? testCase.name, row?.expected ?? "", row?.observed ?? ""]);
+      rows.push([describeResult(state, row !== undefined), row?.attack ?? testCase.name, row?.expected ?? "", row?.observed ?? ""]);
     }
   }
   return rows;

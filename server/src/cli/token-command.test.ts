@@ -24,7 +24,7 @@ describe("runTokenCommand", () => {
     const result = await runTokenCommand(["hash"], noStdin);
 
     expect(result.exitCode).toBe(2);
-    expect(result.exitCode === 2 && result.stderr).toContain("stdin is empty");
+    expect("stderr" in result ? result.stderr : "").toContain("stdin is empty");
   });
 
   test("unknown command prints the usage", async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { decideListen, isLoopbackHost } from "./listen-guard.js";
+import { type ListenDecision, decideListen, isLoopbackHost } from "./listen-guard.js";
 
 describe("isLoopbackHost", () => {
   test.each(["127.0.0.1", "127.1.2.3", "::1", "[::1]", "localhost", "LOCALHOST", "0:0:0:0:0:0:0:1", "::ffff:127.0.0.1"])("%s is loopback", (host) => {
@@ -10,6 +10,11 @@ describe("isLoopbackHost", () => {
     expect(isLoopbackHost(host)).toBe(false);
   });
 });
+
+/** Returns a decision's message, or "" for an allowed address. */
+function messageOf(decision: ListenDecision): string {
+  return decision.kind === "allow" ? "" : decision.message;
+}
 
 describe("decideListen", () => {
   const open = { tokensRequired: false, tls: false, clientCertificatesRequired: false, insecureNoAuth: false };
@@ -22,8 +27,8 @@ describe("decideListen", () => {
     const decision = decideListen({ ...open, host: "0.0.0.0" });
 
     expect(decision.kind).toBe("reject");
-    expect(decision.kind === "reject" && decision.message).toContain("listening on 0.0.0.0 without authentication is not allowed");
-    expect(decision.kind === "reject" && decision.message).toContain("--insecure-no-auth");
+    expect(messageOf(decision)).toContain("listening on 0.0.0.0 without authentication is not allowed");
+    expect(messageOf(decision)).toContain("--insecure-no-auth");
   });
 
   test("other address with tokens and TLS is allowed", () => {
@@ -34,7 +39,7 @@ describe("decideListen", () => {
     const decision = decideListen({ ...open, host: "0.0.0.0", tokensRequired: true });
 
     expect(decision.kind).toBe("warn");
-    expect(decision.kind === "warn" && decision.message).toContain("tokens cross the network in clear text");
+    expect(messageOf(decision)).toContain("tokens cross the network in clear text");
   });
 
   test("other address with client certificates is allowed", () => {
@@ -45,6 +50,6 @@ describe("decideListen", () => {
     const decision = decideListen({ ...open, host: "0.0.0.0", insecureNoAuth: true });
 
     expect(decision.kind).toBe("warn");
-    expect(decision.kind === "warn" && decision.message).toContain("anyone who can reach this port can run code");
+    expect(messageOf(decision)).toContain("anyone who can reach this port can run code");
   });
 });

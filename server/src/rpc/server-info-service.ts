@@ -20,7 +20,7 @@ export interface ServerInfoOptions {
   readonly access: AccessDescription;
 }
 
-/** How callers authenticate and whether the connection is encrypted. */
+/** Authentication that callers need, and whether the connection uses TLS. */
 export interface AccessDescription {
   readonly tokensRequired: boolean;
   readonly tls: boolean;

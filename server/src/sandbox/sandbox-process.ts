@@ -58,7 +58,7 @@ export interface SandboxProcessOptions {
   readonly pythonSafety?: PythonSafetyPolicy | undefined;
   /**
    * Landlock rules that the supervisor applies to itself before it starts any
-   * code, sent with the environment; the sandbox is stopped unless its READY
+   * code, sent with the environment. The sandbox is stopped unless its READY
    * frame reports this ABI. Unset when the kernel has no Landlock.
    */
   readonly landlock?: LandlockRequest | undefined;
@@ -77,7 +77,7 @@ export interface SandboxProcessOptions {
    * fd closed.
    * TODO: execa delivers these bytes through an asynchronous pipe, which
    * adds about 11 ms to each cold start (72 against 60 ms p50, measured on a
-   * 2-core machine). A descriptor of a file that holds the filter, passed
+   * 2-core machine). A descriptor of a file that contains the filter, passed
    * with child_process.spawn (execa accepts only 3 to 9 as inherited
    * descriptors and treats a file on fd 6 as output), would remove it.
    */

@@ -7,7 +7,7 @@ export interface SecurityLayerDescription {
   readonly abiVersion: number;
 }
 
-/** The namespace layer, which every bubblewrap sandbox has when the backend is available. */
+/** Describes the namespace layer, which every bubblewrap sandbox has when the backend is available. */
 export function describeNamespaces(backendAvailable: boolean): SecurityLayerDescription {
   return {
     name: "namespaces",

@@ -24,8 +24,8 @@ export interface LandlockRulesInput {
 /**
  * Paths that the runtime needs whatever the profile allows, which planMounts
  * mounts for the same reason. The supervisor imports its modules from the
- * runtime directory and reads /proc to find the processes of an execution,
- * and both the supervisor and the interpreter open /dev/null for reading and
+ * runtime directory and reads /proc to find the processes of an execution.
+ * Both the supervisor and the interpreter open /dev/null for reading and
  * writing, as the stdin of commands and in place of closed standard streams.
  */
 const RUNTIME_RULES: readonly LandlockRule[] = [
