@@ -34,7 +34,9 @@ describe("fork bomb", () => {
     ]);
     clearInterval(sampler);
     const after = await session.runPython("print('alive')");
-    await waitUntil(async () => (await readCgroupProcs(cgroupDir)).length === IDLE_PROCESSES, 5_000);
+    // The killed processes leave the cgroup's list and its pids count at
+    // slightly different moments, so both must have settled.
+    await waitUntil(async () => (await readCgroupProcs(cgroupDir)).length === IDLE_PROCESSES && (await session.refresh()).resourceUsage?.processes === IDLE_PROCESSES, 5_000);
     const left = await readCgroupProcs(cgroupDir);
     const info = await session.refresh();
 
